@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Set up and run the app on the embedded defaults: SQLite, the bundled model, the shipped content,
+# demo logins. Safe to run again: migrations only move forward, content and demo users are upserted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+export FLASK_APP=simulator HF_HUB_OFFLINE=1
+echo "==> 数据库迁移"
+.venv/bin/flask db upgrade
+echo "==> 加载情景库、题库与测验"
+.venv/bin/flask content load
+echo "==> 演示账号"
+.venv/bin/flask seed-demo
+echo "==> 启动:http://127.0.0.1:5000 (Ctrl+C 停止)"
+exec .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"

@@ -1,0 +1,81 @@
+"""Guanjia Trainer (管家实训): the Flask application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+
+from .config import check_production, default_config, load_environment
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the app: defaults, then ``instance/config.py``, then the environment, then ``test_config``.
+
+    Args:
+        test_config: settings that override everything else (tests).
+
+    Returns:
+        The configured application. Nothing heavy (no model, no content) is loaded here.
+
+    Raises:
+        ConfigError: production mode with the development secret.
+    """
+    instance_path = os.environ.get("GUANJIA_INSTANCE_PATH") or str(REPO_ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        static_folder=str(REPO_ROOT / "static"),
+    )
+    app.config.from_mapping(default_config(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    load_environment(app.config)
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    check_production(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "info"
+
+    from . import models  # noqa: F401  (register tables with the metadata)
+    from .admin.views import bp as admin_bp
+    from .auth.views import bp as auth_bp
+    from .cli import register_cli
+    from .errors import register_error_handlers
+    from .main.views import bp as main_bp
+    from .security import enforce_roles
+    from .templating import register_templating
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp)
+
+    app.before_request(enforce_roles)
+    register_error_handlers(app)
+    register_templating(app)
+    register_cli(app)
+
+    @app.after_request
+    def _vary_on_htmx(response):
+        if request.headers.get("HX-Request"):
+            response.headers.add("Vary", "HX-Request")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    return app

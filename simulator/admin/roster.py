@@ -1,0 +1,175 @@
+"""Roster import: the sheet HR keeps (工号, 姓名, 项目/管理处, 角色), as CSV or XLSX.
+
+Parsing is separate from applying: ``parse_roster`` validates every row and either returns all rows
+or raises ``RosterError`` listing every bad row; only then does ``apply_roster`` write, in one
+transaction, so a bad file never half-loads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+from dataclasses import dataclass
+
+from openpyxl import load_workbook
+
+from ..extensions import db
+from ..models import Role, Site, User
+
+HEADERS = {
+    "工号": "username",
+    "姓名": "display_name",
+    "项目/管理处": "site",
+    "项目": "site",
+    "管理处": "site",
+    "角色": "role",
+}
+REQUIRED = ("username", "display_name", "site", "role")
+COLUMN_LABELS = {"username": "工号", "display_name": "姓名", "site": "项目/管理处", "role": "角色"}
+ROLE_NAMES = {
+    "学员": Role.TRAINEE, "trainee": Role.TRAINEE, "管家": Role.TRAINEE, "客服": Role.TRAINEE,
+    "培训师": Role.TRAINER, "trainer": Role.TRAINER, "讲师": Role.TRAINER,
+    "人事": Role.HR, "hr": Role.HR, "人力资源": Role.HR,
+    "管理员": Role.ADMIN, "admin": Role.ADMIN,
+}
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_\-]{2,40}$")
+
+
+class RosterError(ValueError):
+    """The roster file is unusable; ``errors`` lists every problem, by row, in Chinese."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    line: int
+    username: str
+    display_name: str
+    site: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class RosterResult:
+    created: list[tuple[str, str, str]]  # (工号, 姓名, initial password)
+    updated: list[str]
+
+
+def read_table(filename: str, data: bytes) -> list[list[str]]:
+    """The file's cells as text rows. Raises RosterError for an unreadable or unknown file type."""
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises several unrelated types for corrupt files
+            raise RosterError([f"无法读取 Excel 文件:{exc.__class__.__name__}。请确认是 .xlsx 格式。"]) from exc
+        sheet = workbook.worksheets[0]
+        rows = [["" if cell is None else str(cell).strip() for cell in row] for row in sheet.iter_rows(values_only=True)]
+        workbook.close()
+        return rows
+    if name.endswith(".csv"):
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise RosterError(["CSV 文件编码无法识别,请另存为 UTF-8 或 GBK 编码。"])
+        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+    raise RosterError(["只支持 .csv 或 .xlsx 文件。"])
+
+
+def parse_roster(filename: str, data: bytes, max_rows: int = 5000) -> list[RosterRow]:
+    """Validate a whole roster file.
+
+    Raises:
+        RosterError: with one Chinese message per problem, naming the row number as the user sees
+            it in Excel (the header is row 1).
+    """
+    table = read_table(filename, data)
+    while table and not any(table[-1]):
+        table.pop()
+    if not table:
+        raise RosterError(["文件是空的:第 1 行应为表头 工号, 姓名, 项目/管理处, 角色。"])
+    columns: dict[str, int] = {}
+    for index, header in enumerate(table[0]):
+        key = HEADERS.get(header.replace(" ", ""))
+        if key and key not in columns:
+            columns[key] = index
+    missing = [COLUMN_LABELS[key] for key in REQUIRED if key not in columns]
+    if missing:
+        raise RosterError([f"第 1 行表头缺少列:{'、'.join(missing)}(需要 工号, 姓名, 项目/管理处, 角色)。"])
+    if len(table) - 1 > max_rows:
+        raise RosterError([f"一次最多导入 {max_rows} 行,本文件有 {len(table) - 1} 行,请拆分后导入。"])
+
+    errors: list[str] = []
+    rows: list[RosterRow] = []
+    seen: dict[str, int] = {}
+    for line, raw in enumerate(table[1:], start=2):
+        if not any(raw):
+            continue
+        cell = {key: (raw[i].strip() if i < len(raw) else "") for key, i in columns.items()}
+        problems = [f"{COLUMN_LABELS[key]}为空" for key in REQUIRED if not cell[key]]
+        if cell["username"] and not USERNAME_RE.match(cell["username"]):
+            problems.append(f"工号“{cell['username']}”格式不对(只能是 2–40 位字母、数字、- 或 _)")
+        role = ROLE_NAMES.get(cell["role"].lower()) if cell["role"] else None
+        if cell["role"] and role is None:
+            problems.append(f"角色“{cell['role']}”无效(可选:学员、培训师、人事、管理员)")
+        if len(cell["display_name"]) > 60:
+            problems.append("姓名超过 60 个字")
+        if len(cell["site"]) > 100:
+            problems.append("项目/管理处名称超过 100 个字")
+        key = cell["username"].lower()
+        if key and key in seen:
+            problems.append(f"工号“{cell['username']}”与第 {seen[key]} 行重复")
+        elif key:
+            seen[key] = line
+        if problems:
+            errors.append(f"第 {line} 行:" + ";".join(problems) + "。")
+        elif role is not None:
+            rows.append(RosterRow(line, cell["username"], cell["display_name"], cell["site"], role))
+    if errors:
+        raise RosterError(errors)
+    if not rows:
+        raise RosterError(["文件只有表头,没有可导入的人员。"])
+    return rows
+
+
+def apply_roster(rows: list[RosterRow]) -> RosterResult:
+    """Create or update users in one transaction; new users get a one-time random password."""
+    sites = {site.name: site for site in db.session.execute(db.select(Site)).scalars()}
+    created: list[tuple[str, str, str]] = []
+    updated: list[str] = []
+    try:
+        for row in rows:
+            site = sites.get(row.site)
+            if site is None:
+                site = sites[row.site] = Site(name=row.site)
+                db.session.add(site)
+            user = db.session.execute(db.select(User).filter_by(username=row.username)).scalar_one_or_none()
+            if user is None:
+                password = generate_initial_password()
+                user = User(username=row.username, display_name=row.display_name, role=row.role.value, site=site)
+                user.set_password(password)
+                db.session.add(user)
+                created.append((row.username, row.display_name, password))
+            else:
+                user.display_name, user.role, user.site = row.display_name, row.role.value, site
+                updated.append(row.username)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return RosterResult(created=created, updated=updated)
+
+
+def generate_initial_password() -> str:
+    """A readable one-time password (no 0/O/1/l confusion)."""
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(12))

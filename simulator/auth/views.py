@@ -1,0 +1,74 @@
+"""Sign in and out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db, limiter, login_manager
+from ..models import User, utcnow
+from ..security import any_role, public
+from .forms import LoginForm
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+# Compared against when the account does not exist, so both paths cost one hash check.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+BAD_CREDENTIALS = "工号或密码不正确,或账号已停用。"
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _username_key() -> str:
+    return "login-user:" + (request.form.get("username") or "").strip().lower()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_username_key)
+@public
+def login():
+    """Sign in with 工号 and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        username = form.username.data.strip()
+        user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
+        password_ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, form.password.data)
+        if user is not None and password_ok and user.active:
+            login_user(user, remember=form.remember.data)
+            user.last_login_at = utcnow()
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")), code=303)
+        flash(BAD_CREDENTIALS, "error")
+        return render_template("auth/login.html", form=form), 401
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@any_role
+def logout():
+    """Sign out."""
+    logout_user()
+    flash("您已安全退出。", "info")
+    return redirect(url_for("auth.login"), code=303)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths are followed after login."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("main.home")
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))

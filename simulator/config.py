@@ -1,0 +1,81 @@
+"""Configuration: defaults, then ``instance/config.py``, then environment variables.
+
+``SECRET_KEY`` and ``DATABASE_URL`` come from the environment or the instance config file. In
+production (``GUANJIA_ENV=production``) the app refuses to start with the development secret.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEV_SECRET_KEY = "dev-only-insecure-secret-change-me"
+HTMX_VERSION = "2.0.11"
+# Subresource-integrity hash of https://cdn.jsdelivr.net/npm/htmx.org@2.0.11/dist/htmx.min.js,
+# identical to the vendored static/vendor/htmx-2.0.11.min.js (computed from the npm package).
+HTMX_CDN_SRI = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration is unsafe or incomplete."""
+
+
+def default_config(instance_path: str) -> dict:
+    """The embedded defaults: SQLite in the instance folder, the bundled model, local htmx."""
+    return {
+        "SECRET_KEY": DEV_SECRET_KEY,
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(Path(instance_path) / "guanjia.sqlite3"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "WTF_CSRF_HEADERS": ["X-CSRFToken"],
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": "5 per minute;30 per hour",
+        "HTMX_SOURCE": "local",  # "local" (vendored copy) or "cdn" (jsDelivr with SRI)
+        "HTMX_VERSION": HTMX_VERSION,
+        "HTMX_CDN_SRI": HTMX_CDN_SRI,
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        "GUANJIA_ENV": "development",
+        "ROSTER_MAX_ROWS": 5000,
+    }
+
+
+def load_environment(config: dict) -> None:
+    """Overlay settings from environment variables onto ``config`` (in place)."""
+    if os.environ.get("SECRET_KEY"):
+        config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if os.environ.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
+    for key in ("GUANJIA_ENV", "HTMX_SOURCE", "RATELIMIT_STORAGE_URI", "LOGIN_RATE_LIMIT"):
+        if os.environ.get(key):
+            config[key] = os.environ[key]
+
+
+def normalise_database_url(url: str) -> str:
+    """Map ``postgres://`` and ``postgresql://`` URLs to the psycopg 3 driver SQLAlchemy expects."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def check_production(config: dict) -> None:
+    """Refuse unsafe settings in production.
+
+    Raises:
+        ConfigError: the secret key is missing, the development default, or too short.
+    """
+    if config.get("GUANJIA_ENV") != "production":
+        return
+    secret = config.get("SECRET_KEY") or ""
+    if secret == DEV_SECRET_KEY or len(secret) < 32:
+        raise ConfigError(
+            "生产模式拒绝启动:SECRET_KEY 未设置或仍是开发默认值(至少 32 个字符)。"
+            "请通过环境变量 SECRET_KEY 或 instance/config.py 设置。"
+        )
+    config["SESSION_COOKIE_SECURE"] = True
+    config["REMEMBER_COOKIE_SECURE"] = True

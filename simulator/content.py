@@ -1,0 +1,95 @@
+"""Loading the shipped content (scenario library, question bank, quiz definitions) into the database.
+
+Each item becomes a ``ContentVersion`` row keyed by (kind, key, version). Loading is idempotent: an
+unchanged item is left alone, a changed one gets a new row that becomes current while the old row
+stays for the attempts that played it, and an item removed from the repository stops being current.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .extensions import db
+from .models import ContentVersion, utcnow
+
+
+@dataclass(frozen=True)
+class ContentItem:
+    kind: str
+    key: str
+    title: str
+    data: dict[str, Any]
+    source_path: str = ""
+    version: str = ""
+
+    def resolved_version(self) -> str:
+        return self.version or content_hash(self.data)
+
+
+@dataclass
+class SyncReport:
+    kind: str
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    retired: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.kind}: 新增 {len(self.added)},更新 {len(self.changed)},"
+            f"未变 {self.unchanged},下线 {len(self.retired)}"
+        )
+
+
+def content_hash(data: dict[str, Any]) -> str:
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def sync_content(kind: str, items: Iterable[ContentItem]) -> SyncReport:
+    """Make ``items`` the current content of ``kind``, keeping every earlier version. Commits once."""
+    report = SyncReport(kind)
+    rows = db.session.execute(db.select(ContentVersion).where(ContentVersion.kind == kind)).scalars().all()
+    by_key: dict[str, list[ContentVersion]] = {}
+    for row in rows:
+        by_key.setdefault(row.key, []).append(row)
+    seen: set[str] = set()
+    for item in items:
+        if item.key in seen:
+            raise ValueError(f"{kind} {item.key} appears twice")
+        seen.add(item.key)
+        version = item.resolved_version()
+        existing = by_key.get(item.key, [])
+        match = next((row for row in existing if row.version == version), None)
+        was_current = any(row.is_current and row.version == version for row in existing)
+        for row in existing:
+            row.is_current = row is match
+        if match is None:
+            db.session.add(ContentVersion(
+                kind=kind, key=item.key, version=version, title=item.title, data=item.data,
+                source_path=item.source_path, is_current=True, loaded_at=utcnow(),
+            ))
+            (report.changed if existing else report.added).append(item.key)
+        elif was_current:
+            report.unchanged += 1
+        else:
+            report.changed.append(item.key)
+    for key, existing in by_key.items():
+        if key not in seen and any(row.is_current for row in existing):
+            for row in existing:
+                row.is_current = False
+            report.retired.append(key)
+    db.session.commit()
+    return report
+
+
+def current_version(kind: str, key: str) -> ContentVersion | None:
+    return db.session.execute(
+        db.select(ContentVersion).where(
+            ContentVersion.kind == kind, ContentVersion.key == key, ContentVersion.is_current.is_(True)
+        )
+    ).scalar_one_or_none()

@@ -1,0 +1,209 @@
+"""Database models (SQLAlchemy 2.0 typed mappings).
+
+Every schema change goes through a migration in ``simulator/migrations`` (``flask db migrate``).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app, has_app_context
+from flask_login import UserMixin
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now; stored naive-UTC so SQLite and PostgreSQL behave the same."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Role(enum.StrEnum):
+    TRAINEE = "trainee"
+    TRAINER = "trainer"
+    HR = "hr"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.TRAINEE: "学员",
+    Role.TRAINER: "培训师",
+    Role.HR: "人事",
+    Role.ADMIN: "管理员",
+}
+
+
+class Site(db.Model):
+    """A 管理处 / 项目: the cohort a user belongs to."""
+
+    __tablename__ = "site"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="site")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)  # 工号
+    display_name: Mapped[str] = mapped_column(String(60))  # 姓名
+    role: Mapped[str] = mapped_column(String(16), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    site: Mapped[Site] = relationship(back_populates="users")
+
+    def set_password(self, password: str) -> None:
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[Role(self.role)]
+
+
+class ContentVersion(db.Model):
+    """One version of a piece of shipped or authored content (scenario, question, quiz).
+
+    Attempts point at the exact row they played, so editing content never rewrites history.
+    """
+
+    __tablename__ = "content_version"
+    __table_args__ = (
+        UniqueConstraint("kind", "key", "version", name="uq_content_version_kind_key_version"),
+        Index("ix_content_version_current", "kind", "is_current"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # scenario | question | quiz
+    key: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source_path: Mapped[str] = mapped_column(String(300), default="")
+    is_current: Mapped[bool] = mapped_column(default=True)
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Attempt(db.Model):
+    """One play of a scenario by a trainee."""
+
+    __tablename__ = "attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    content_id: Mapped[int] = mapped_column(ForeignKey("content_version.id"))
+    scenario_key: Mapped[str] = mapped_column(String(100), index=True)
+    scenario_version: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(16))  # practice | assessment
+    seed: Mapped[int] = mapped_column()
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)  # scenarios.PlayState.to_dict()
+    node_started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    ending: Mapped[str | None] = mapped_column(String(60), default=None)
+    ending_kind: Mapped[str | None] = mapped_column(String(20), default=None)
+    final_score: Mapped[int | None] = mapped_column(default=None)
+
+    user: Mapped[User] = relationship()
+    content: Mapped[ContentVersion] = relationship()
+    turns: Mapped[list[Turn]] = relationship(
+        back_populates="attempt", order_by="Turn.index", cascade="all, delete-orphan"
+    )
+
+
+class Turn(db.Model):
+    """One trainee reply within an attempt, with its full score breakdown."""
+
+    __tablename__ = "turn"
+    __table_args__ = (UniqueConstraint("attempt_id", "index", name="uq_turn_attempt_id_index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id"))
+    index: Mapped[int] = mapped_column()
+    node: Mapped[str] = mapped_column(String(60))
+    resident_line: Mapped[str] = mapped_column(Text)
+    reply: Mapped[str] = mapped_column(Text)
+    score: Mapped[int] = mapped_column()
+    band: Mapped[str] = mapped_column(String(8))
+    breakdown: Mapped[dict[str, Any]] = mapped_column(JSON)
+    elapsed_s: Mapped[float] = mapped_column()
+    late: Mapped[bool] = mapped_column(default=False)
+    emotion_after: Mapped[int] = mapped_column()
+    shown_at: Mapped[datetime] = mapped_column()
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    client_token: Mapped[str | None] = mapped_column(String(64), default=None)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="turns")
+
+
+class QuizAttempt(db.Model):
+    """One sitting of a quiz; the drawn questions are frozen in ``questions``."""
+
+    __tablename__ = "quiz_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    content_id: Mapped[int] = mapped_column(ForeignKey("content_version.id"))
+    quiz_key: Mapped[str] = mapped_column(String(100), index=True)
+    mode: Mapped[str] = mapped_column(String(16))
+    seed: Mapped[int] = mapped_column()
+    questions: Mapped[list[Any]] = mapped_column(JSON)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deadline_at: Mapped[datetime | None] = mapped_column(default=None)
+    submitted_at: Mapped[datetime | None] = mapped_column(default=None)
+    score: Mapped[float | None] = mapped_column(default=None)  # percent
+    passed: Mapped[bool | None] = mapped_column(default=None)
+
+    user: Mapped[User] = relationship()
+    content: Mapped[ContentVersion] = relationship()
+    answers: Mapped[list[QuizAnswer]] = relationship(
+        back_populates="attempt", order_by="QuizAnswer.position", cascade="all, delete-orphan"
+    )
+
+
+class QuizAnswer(db.Model):
+    """The trainee's answer to one drawn question, saved as it is given."""
+
+    __tablename__ = "quiz_answer"
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "position", name="uq_quiz_answer_attempt_id_position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempt.id"))
+    position: Mapped[int] = mapped_column()
+    question_key: Mapped[str] = mapped_column(String(100))
+    response: Mapped[Any] = mapped_column(JSON, default=None)
+    fraction: Mapped[float | None] = mapped_column(default=None)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="answers")

@@ -1,0 +1,35 @@
+"""The content the repository ships, read through the domain packages' own loaders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .content import ContentItem
+
+
+def shipped_content() -> Iterator[tuple[str, list[ContentItem]]]:
+    """Yield (kind, items) for scenarios, questions and quizzes.
+
+    Raises:
+        scenarios.ValidationError / quizzes.ValidationError: the shipped content is invalid; nothing
+            of that kind is loaded.
+    """
+    import quizzes.bank
+    import quizzes.definitions
+    import scenarios
+
+    library = scenarios.load_library()
+    yield "scenario", [
+        ContentItem("scenario", s.id, s.title, s.to_dict(), f"scenarios/library/{s.id}.yaml", s.version)
+        for s in library.values()
+    ]
+    bank = quizzes.bank.load_bank()
+    yield "question", [
+        ContentItem("question", q.id, q.stem[:200], q.to_dict(), bank.files.get(q.id, ""))
+        for q in bank
+    ]
+    definitions = quizzes.definitions.load_definitions()
+    yield "quiz", [
+        ContentItem("quiz", d.id, d.title, d.to_dict(), f"quizzes/definitions/{d.id}.yaml")
+        for d in definitions.values()
+    ]

@@ -1,0 +1,46 @@
+"""Template globals: htmx source, role navigation, labels."""
+
+from __future__ import annotations
+
+from flask import Flask, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from .models import ROLE_LABELS, Role
+
+# (endpoint, label, roles) in menu order; an entry shows only when its endpoint is registered.
+NAVIGATION = [
+    ("main.home", "首页", set(Role)),
+    ("play.catalogue", "情景演练", {Role.TRAINEE}),
+    ("quiz.index", "知识测验", {Role.TRAINEE}),
+    ("play.review", "学员演练记录", {Role.TRAINER, Role.HR}),
+    ("quiz.analysis", "题目分析", {Role.TRAINER}),
+    ("main.content", "内容库", {Role.TRAINER, Role.ADMIN}),
+    ("admin.users", "用户管理", {Role.ADMIN}),
+    ("admin.roster_import", "花名册导入", {Role.ADMIN, Role.HR}),
+]
+
+
+def htmx_script_tag(app: Flask) -> Markup:
+    version = app.config["HTMX_VERSION"]
+    if app.config.get("HTMX_SOURCE") == "cdn":
+        src = f"https://cdn.jsdelivr.net/npm/htmx.org@{version}/dist/htmx.min.js"
+        return Markup(
+            f'<script src="{src}" integrity="{app.config["HTMX_CDN_SRI"]}" crossorigin="anonymous"></script>'
+        )
+    src = url_for("static", filename=f"vendor/htmx-{version}.min.js")
+    return Markup(f'<script src="{src}"></script>')
+
+
+def register_templating(app: Flask) -> None:
+    @app.context_processor
+    def _globals():
+        nav = []
+        if current_user.is_authenticated:
+            role = Role(current_user.role)
+            nav = [
+                (endpoint, label)
+                for endpoint, label, roles in NAVIGATION
+                if role in roles and endpoint in app.view_functions
+            ]
+        return {"navigation": nav, "has_endpoint": lambda name: name in app.view_functions, "htmx_script": lambda: htmx_script_tag(app), "ROLE_LABELS": ROLE_LABELS}

@@ -1,0 +1,102 @@
+"""Browser tests: the app served by a real WSGI server in a thread, driven by Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from simulator import create_app
+from simulator.cli import seed_demo_users
+from simulator.content import sync_content
+from simulator.extensions import db
+from tests.conftest import TEST_CONFIG, empty_tables, fresh_database
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+]
+DEMO_PASSWORD = "demo-password-123"
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(scope="session")
+def live_app(migrated_template, tmp_path_factory):
+    url = fresh_database(migrated_template, tmp_path_factory.mktemp("live"))
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        if not url.startswith("sqlite"):
+            empty_tables()
+        seed_demo_users(DEMO_PASSWORD)
+        from simulator.shipped import shipped_content
+
+        for kind, items in shipped_content():
+            sync_content(kind, items)
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    with live_app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class ConsoleWatcher:
+    def __init__(self, page):
+        self.errors: list[str] = []
+        page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.console = ConsoleWatcher(page)
+    page.set_default_timeout(15_000)
+    yield page
+    errors = page.console.errors
+    context.close()
+    assert errors == [], f"browser console errors: {errors}"
+
+
+def login(page, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/auth/login")
+    page.get_by_label("工号").fill(username)
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/")
+
+
+def screenshot(page, name: str) -> Path:
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    path = OUTPUT / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

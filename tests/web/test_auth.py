@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import pytest
+
+from simulator.extensions import db
+from simulator.models import User
+from tests.conftest import PASSWORD, gen_user
+
+HOME_MARKERS = {
+    "trainee": "最近的演练",
+    "trainer": "教学管理",
+    "hr": "考核数据",
+    "admin": "系统管理",
+}
+
+
+def test_login_success_redirects_home(app, client):
+    with app.app_context():
+        user = gen_user("trainee")
+        username = user.username
+    response = client.post("/auth/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    page = client.get("/").get_data(as_text=True)
+    assert "最近的演练" in page
+
+
+@pytest.mark.parametrize("username,password", [("trainee-x", "wrong"), ("nobody", PASSWORD)])
+def test_login_failure_does_not_reveal_whether_account_exists(app, client, username, password):
+    with app.app_context():
+        gen_user("trainee", username="trainee-x")
+    response = client.post("/auth/login", data={"username": username, "password": password})
+    assert response.status_code == 401
+    assert "工号或密码不正确" in response.get_data(as_text=True)
+
+
+def test_disabled_user_cannot_log_in(app, client):
+    with app.app_context():
+        gen_user("trainee", username="gone", active=False)
+    response = client.post("/auth/login", data={"username": "gone", "password": PASSWORD})
+    assert response.status_code == 401
+
+
+def test_passwords_are_stored_hashed(app):
+    with app.app_context():
+        user = gen_user("trainee")
+        assert PASSWORD not in user.password_hash
+        assert user.password_hash.startswith("pbkdf2:") and user.check_password(PASSWORD)
+    assert create_app_default_hash().startswith("scrypt:")
+
+
+def create_app_default_hash() -> str:
+    user = User(username="x", display_name="x", role="trainee", site_id=1)
+    user.set_password(PASSWORD)  # outside an app context: the production default
+    return user.password_hash
+
+
+def test_logout(client, auth):
+    auth.login("trainee")
+    assert client.post("/auth/logout").status_code == 303
+    response = client.get("/")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_next_parameter_only_follows_local_paths(app, client):
+    with app.app_context():
+        username = gen_user("admin").username
+    response = client.post("/auth/login?next=https://evil.example/", data={"username": username, "password": PASSWORD})
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("role", list(HOME_MARKERS))
+def test_each_role_lands_on_its_home(client, auth, role):
+    auth.login(role)
+    html = client.get("/").get_data(as_text=True)
+    assert HOME_MARKERS[role] in html
+    for other, marker in HOME_MARKERS.items():
+        if other != role:
+            assert f"<h1>{marker}</h1>" not in html
+
+
+def test_session_cookie_flags(app, client):
+    with app.app_context():
+        username = gen_user("trainee").username
+    response = client.post("/auth/login", data={"username": username, "password": PASSWORD})
+    cookie = response.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_login_is_rate_limited(app, client):
+    app.config["RATELIMIT_ENABLED"] = True
+    from simulator.extensions import limiter
+
+    limiter.enabled = True
+    limiter.reset()
+    try:
+        statuses = [
+            client.post("/auth/login", data={"username": "someone", "password": "bad"})
+            for _ in range(7)
+        ]
+        last = statuses[-1].get_data(as_text=True)
+        statuses = [response.status_code for response in statuses]
+    finally:
+        limiter.enabled = False
+    assert statuses[:5] == [401] * 5
+    assert statuses[-1] == 429
+    assert "操作过于频繁" in last
+
+
+def test_csrf_token_is_required(client, app):
+    with app.app_context():
+        username = gen_user("trainee").username
+    response = client.post("/auth/login", data={"username": username, "password": PASSWORD}, no_csrf=True)
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True)
+
+
+def test_csrf_required_for_htmx_requests_too(client, auth):
+    auth.login("admin")
+    with client.application.app_context():
+        target = db.session.execute(db.select(User).filter_by(role="trainee")).scalar_one_or_none()
+        target = target or gen_user("trainee")
+        target_id = target.id
+    response = client.post(f"/admin/users/{target_id}/toggle", headers={"HX-Request": "true"}, no_csrf=True)
+    assert response.status_code == 400
+    with client.application.app_context():
+        assert db.session.get(User, target_id).active is True
