@@ -69,10 +69,18 @@ def sync_content(kind: str, items: Iterable[ContentItem]) -> SyncReport:
         for row in existing:
             row.is_current = row is match
         if match is None:
-            db.session.add(ContentVersion(
-                kind=kind, key=item.key, version=version, title=item.title, data=item.data,
-                source_path=item.source_path, is_current=True, loaded_at=utcnow(),
-            ))
+            db.session.add(
+                ContentVersion(
+                    kind=kind,
+                    key=item.key,
+                    version=version,
+                    title=item.title,
+                    data=item.data,
+                    source_path=item.source_path,
+                    is_current=True,
+                    loaded_at=utcnow(),
+                )
+            )
             (report.changed if existing else report.added).append(item.key)
         elif was_current:
             report.unchanged += 1

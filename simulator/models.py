@@ -193,9 +193,7 @@ class QuizAnswer(db.Model):
     """The trainee's answer to one drawn question, saved as it is given."""
 
     __tablename__ = "quiz_answer"
-    __table_args__ = (
-        UniqueConstraint("attempt_id", "position", name="uq_quiz_answer_attempt_id_position"),
-    )
+    __table_args__ = (UniqueConstraint("attempt_id", "position", name="uq_quiz_answer_attempt_id_position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempt.id"))

@@ -19,17 +19,20 @@ def shipped_content() -> Iterator[tuple[str, list[ContentItem]]]:
     import scenarios
 
     library = scenarios.load_library()
-    yield "scenario", [
-        ContentItem("scenario", s.id, s.title, s.to_dict(), f"scenarios/library/{s.id}.yaml", s.version)
-        for s in library.values()
-    ]
+    yield (
+        "scenario",
+        [
+            ContentItem("scenario", s.id, s.title, s.to_dict(), f"scenarios/library/{s.id}.yaml", s.version)
+            for s in library.values()
+        ],
+    )
     bank = quizzes.bank.load_bank()
-    yield "question", [
-        ContentItem("question", q.id, q.stem[:200], q.to_dict(), bank.files.get(q.id, ""))
-        for q in bank
-    ]
+    yield "question", [ContentItem("question", q.id, q.stem[:200], q.to_dict(), bank.files.get(q.id, "")) for q in bank]
     definitions = quizzes.definitions.load_definitions()
-    yield "quiz", [
-        ContentItem("quiz", d.id, d.title, d.to_dict(), f"quizzes/definitions/{d.id}.yaml")
-        for d in definitions.values()
-    ]
+    yield (
+        "quiz",
+        [
+            ContentItem("quiz", d.id, d.title, d.to_dict(), f"quizzes/definitions/{d.id}.yaml")
+            for d in definitions.values()
+        ],
+    )

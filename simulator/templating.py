@@ -25,9 +25,7 @@ def htmx_script_tag(app: Flask) -> Markup:
     version = app.config["HTMX_VERSION"]
     if app.config.get("HTMX_SOURCE") == "cdn":
         src = f"https://cdn.jsdelivr.net/npm/htmx.org@{version}/dist/htmx.min.js"
-        return Markup(
-            f'<script src="{src}" integrity="{app.config["HTMX_CDN_SRI"]}" crossorigin="anonymous"></script>'
-        )
+        return Markup(f'<script src="{src}" integrity="{app.config["HTMX_CDN_SRI"]}" crossorigin="anonymous"></script>')
     src = url_for("static", filename=f"vendor/htmx-{version}.min.js")
     return Markup(f'<script src="{src}"></script>')
 
@@ -43,4 +41,9 @@ def register_templating(app: Flask) -> None:
                 for endpoint, label, roles in NAVIGATION
                 if role in roles and endpoint in app.view_functions
             ]
-        return {"navigation": nav, "has_endpoint": lambda name: name in app.view_functions, "htmx_script": lambda: htmx_script_tag(app), "ROLE_LABELS": ROLE_LABELS}
+        return {
+            "navigation": nav,
+            "has_endpoint": lambda name: name in app.view_functions,
+            "htmx_script": lambda: htmx_script_tag(app),
+            "ROLE_LABELS": ROLE_LABELS,
+        }

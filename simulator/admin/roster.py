@@ -29,10 +29,18 @@ HEADERS = {
 REQUIRED = ("username", "display_name", "site", "role")
 COLUMN_LABELS = {"username": "工号", "display_name": "姓名", "site": "项目/管理处", "role": "角色"}
 ROLE_NAMES = {
-    "学员": Role.TRAINEE, "trainee": Role.TRAINEE, "管家": Role.TRAINEE, "客服": Role.TRAINEE,
-    "培训师": Role.TRAINER, "trainer": Role.TRAINER, "讲师": Role.TRAINER,
-    "人事": Role.HR, "hr": Role.HR, "人力资源": Role.HR,
-    "管理员": Role.ADMIN, "admin": Role.ADMIN,
+    "学员": Role.TRAINEE,
+    "trainee": Role.TRAINEE,
+    "管家": Role.TRAINEE,
+    "客服": Role.TRAINEE,
+    "培训师": Role.TRAINER,
+    "trainer": Role.TRAINER,
+    "讲师": Role.TRAINER,
+    "人事": Role.HR,
+    "hr": Role.HR,
+    "人力资源": Role.HR,
+    "管理员": Role.ADMIN,
+    "admin": Role.ADMIN,
 }
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_\-]{2,40}$")
 
@@ -69,7 +77,9 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
         except Exception as exc:  # openpyxl raises several unrelated types for corrupt files
             raise RosterError([f"无法读取 Excel 文件:{exc.__class__.__name__}。请确认是 .xlsx 格式。"]) from exc
         sheet = workbook.worksheets[0]
-        rows = [["" if cell is None else str(cell).strip() for cell in row] for row in sheet.iter_rows(values_only=True)]
+        rows = [
+            ["" if cell is None else str(cell).strip() for cell in row] for row in sheet.iter_rows(values_only=True)
+        ]
         workbook.close()
         return rows
     if name.endswith(".csv"):

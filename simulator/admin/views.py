@@ -119,8 +119,12 @@ def roster_template():
     buffer = io.BytesIO()
     workbook.save(buffer)
     buffer.seek(0)
-    return send_file(buffer, as_attachment=True, download_name="花名册模板.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_file(
+        buffer,
+        as_attachment=True,
+        download_name="花名册模板.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 def _get_or_create_site(name: str) -> Site:

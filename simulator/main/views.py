@@ -36,8 +36,12 @@ def content():
     topics = Counter(q.data.get("topic", "") for q in questions)
     types = Counter(q.data.get("type", "") for q in questions)
     return render_template(
-        "main/content.html", scenarios=scenarios, topics=sorted(topics.items()), types=types,
-        question_count=len(questions), quizzes=current_content("quiz"),
+        "main/content.html",
+        scenarios=scenarios,
+        topics=sorted(topics.items()),
+        types=types,
+        question_count=len(questions),
+        quizzes=current_content("quiz"),
     )
 
 
@@ -59,15 +63,27 @@ def current_content(kind: str) -> list[ContentVersion]:
 
 
 def _trainee_summary(user: User) -> dict:
-    attempts = db.session.execute(
-        db.select(Attempt).where(Attempt.user_id == user.id).order_by(Attempt.started_at.desc()).limit(5)
-    ).scalars().all()
-    quiz_attempts = db.session.execute(
-        db.select(QuizAttempt).where(QuizAttempt.user_id == user.id).order_by(QuizAttempt.started_at.desc()).limit(5)
-    ).scalars().all()
+    attempts = (
+        db.session.execute(
+            db.select(Attempt).where(Attempt.user_id == user.id).order_by(Attempt.started_at.desc()).limit(5)
+        )
+        .scalars()
+        .all()
+    )
+    quiz_attempts = (
+        db.session.execute(
+            db.select(QuizAttempt)
+            .where(QuizAttempt.user_id == user.id)
+            .order_by(QuizAttempt.started_at.desc())
+            .limit(5)
+        )
+        .scalars()
+        .all()
+    )
     finished = db.session.execute(
-        db.select(func.count(Attempt.id), func.avg(Attempt.final_score))
-        .where(Attempt.user_id == user.id, Attempt.finished_at.is_not(None))
+        db.select(func.count(Attempt.id), func.avg(Attempt.final_score)).where(
+            Attempt.user_id == user.id, Attempt.finished_at.is_not(None)
+        )
     ).one()
     return {
         "recent_attempts": attempts,
@@ -80,18 +96,24 @@ def _trainee_summary(user: User) -> dict:
 
 
 def _site_trainees(site_id: int) -> list[dict]:
-    trainees = db.session.execute(
-        db.select(User).where(User.site_id == site_id, User.role == Role.TRAINEE.value).order_by(User.username)
-    ).scalars().all()
+    trainees = (
+        db.session.execute(
+            db.select(User).where(User.site_id == site_id, User.role == Role.TRAINEE.value).order_by(User.username)
+        )
+        .scalars()
+        .all()
+    )
     rows = []
     for trainee in trainees:
         played, best = db.session.execute(
-            db.select(func.count(Attempt.id), func.max(Attempt.final_score))
-            .where(Attempt.user_id == trainee.id, Attempt.finished_at.is_not(None))
+            db.select(func.count(Attempt.id), func.max(Attempt.final_score)).where(
+                Attempt.user_id == trainee.id, Attempt.finished_at.is_not(None)
+            )
         ).one()
         quizzes, passed = db.session.execute(
-            db.select(func.count(QuizAttempt.id), func.count(QuizAttempt.id).filter(QuizAttempt.passed.is_(True)))
-            .where(QuizAttempt.user_id == trainee.id, QuizAttempt.submitted_at.is_not(None))
+            db.select(
+                func.count(QuizAttempt.id), func.count(QuizAttempt.id).filter(QuizAttempt.passed.is_(True))
+            ).where(QuizAttempt.user_id == trainee.id, QuizAttempt.submitted_at.is_not(None))
         ).one()
         rows.append({"user": trainee, "played": played, "best": best, "quizzes": quizzes, "passed": passed})
     return rows

@@ -17,8 +17,13 @@ from tests.conftest import TEST_CONFIG, empty_tables, fresh_database
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
 ]
 DEMO_PASSWORD = "demo-password-123"
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"

@@ -32,9 +32,16 @@ def usernames(app) -> set[str]:
 
 def test_admin_creates_user_and_new_user_can_log_in(app, client, auth):
     auth.login("admin")
-    response = client.post("/admin/users/new", data={
-        "username": "GJ3001", "display_name": "周敏", "site": "新项目管理处", "role": "trainee", "password": "",
-    })
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "username": "GJ3001",
+            "display_name": "周敏",
+            "site": "新项目管理处",
+            "role": "trainee",
+            "password": "",
+        },
+    )
     assert response.status_code == 303
     listing = client.get("/admin/users").get_data(as_text=True)
     password = listing.split("初始密码:")[1][:12]
@@ -45,9 +52,15 @@ def test_admin_creates_user_and_new_user_can_log_in(app, client, auth):
 
 def test_duplicate_username_is_refused_with_chinese_message(app, client, auth):
     admin = auth.login("admin")
-    response = client.post("/admin/users/new", data={
-        "username": admin.username, "display_name": "重复", "site": "翠湖花园管理处", "role": "trainee",
-    })
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "username": admin.username,
+            "display_name": "重复",
+            "site": "翠湖花园管理处",
+            "role": "trainee",
+        },
+    )
     assert response.status_code == 422
     assert "已存在" in response.get_data(as_text=True)
 
@@ -88,14 +101,24 @@ def test_reset_password_shows_new_password_once(app, client, auth):
     assert client.post("/auth/login", data={"username": "forgetful", "password": new_password}).status_code == 303
 
 
-@pytest.mark.parametrize("name,data", [
-    ("roster.csv", GOOD_CSV.encode("utf-8")),
-    ("roster.csv", GOOD_CSV.encode("utf-8-sig")),
-    ("roster.csv", GOOD_CSV.encode("gbk")),
-    ("roster.xlsx", xlsx_bytes([["工号", "姓名", "项目/管理处", "角色"],
-                                ["GJ2001", "张伟", "翠湖花园管理处", "学员"],
-                                ["GJ2002", "李娜", "滨江壹号项目", "培训师"]])),
-])
+@pytest.mark.parametrize(
+    "name,data",
+    [
+        ("roster.csv", GOOD_CSV.encode("utf-8")),
+        ("roster.csv", GOOD_CSV.encode("utf-8-sig")),
+        ("roster.csv", GOOD_CSV.encode("gbk")),
+        (
+            "roster.xlsx",
+            xlsx_bytes(
+                [
+                    ["工号", "姓名", "项目/管理处", "角色"],
+                    ["GJ2001", "张伟", "翠湖花园管理处", "学员"],
+                    ["GJ2002", "李娜", "滨江壹号项目", "培训师"],
+                ]
+            ),
+        ),
+    ],
+)
 def test_good_roster_imports_everyone(app, client, auth, name, data):
     auth.login("admin")
     response = upload(client, name, data)
@@ -119,14 +142,17 @@ def test_reimport_updates_instead_of_duplicating(app, client, auth):
         assert len(users) == 1 and users[0].role == "hr"
 
 
-@pytest.mark.parametrize("content,expected", [
-    ("工号,姓名,项目/管理处,角色\nGJ#1,张伟,翠湖,学员\n", "第 2 行:工号“GJ#1”格式不对"),
-    ("工号,姓名,项目/管理处,角色\nGJ2001,,翠湖,学员\n", "第 2 行:姓名为空"),
-    ("工号,姓名,项目/管理处,角色\nGJ2001,张伟,翠湖,保安\n", "角色“保安”无效"),
-    ("工号,姓名,角色\nGJ2001,张伟,学员\n", "表头缺少列:项目/管理处"),
-    ("工号,姓名,项目/管理处,角色\nGJ2001,张伟,翠湖,学员\nGJ2001,李娜,翠湖,学员\n", "与第 2 行重复"),
-    ("", "文件是空的"),
-])
+@pytest.mark.parametrize(
+    "content,expected",
+    [
+        ("工号,姓名,项目/管理处,角色\nGJ#1,张伟,翠湖,学员\n", "第 2 行:工号“GJ#1”格式不对"),
+        ("工号,姓名,项目/管理处,角色\nGJ2001,,翠湖,学员\n", "第 2 行:姓名为空"),
+        ("工号,姓名,项目/管理处,角色\nGJ2001,张伟,翠湖,保安\n", "角色“保安”无效"),
+        ("工号,姓名,角色\nGJ2001,张伟,学员\n", "表头缺少列:项目/管理处"),
+        ("工号,姓名,项目/管理处,角色\nGJ2001,张伟,翠湖,学员\nGJ2001,李娜,翠湖,学员\n", "与第 2 行重复"),
+        ("", "文件是空的"),
+    ],
+)
 def test_bad_roster_imports_nothing_and_names_the_row(app, client, auth, content, expected):
     auth.login("admin")
     before = usernames(app)

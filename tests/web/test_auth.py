@@ -93,10 +93,7 @@ def test_login_is_rate_limited(app, client):
     limiter.enabled = True
     limiter.reset()
     try:
-        statuses = [
-            client.post("/auth/login", data={"username": "someone", "password": "bad"})
-            for _ in range(7)
-        ]
+        statuses = [client.post("/auth/login", data={"username": "someone", "password": "bad"}) for _ in range(7)]
         last = statuses[-1].get_data(as_text=True)
         statuses = [response.status_code for response in statuses]
     finally:
