@@ -1,0 +1,1013 @@
+"""Question types, their validation and grading, behind one registry.
+
+``QUESTION_TYPES`` maps the ``type`` field of a bank question to its class; :func:`get_question_type`
+looks one up and :func:`question_from_dict` builds a question from a bank mapping. Every type has
+``from_dict`` / ``to_dict`` / ``validate()`` and ``grade(response) -> GradeResult``.
+
+Responses are plain values, the ones a web form produces:
+
+* ``single``: one option letter (``"C"``);
+* ``multiple``: a list of letters (``["A", "C"]``) or a string (``"AC"``, ``"A,C"``);
+* ``truefalse``: ``True`` / ``False`` (or ``"true"``, ``"对"``, ``"错"`` ...);
+* ``fill``: the text typed;
+* ``ordering``: the items in the trainee's order, as item texts or as 0-based indices into ``items``;
+* ``short``: the text typed; graded by ``scoring`` (see :class:`ShortAnswer`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+LETTERS = "ABCDEFGH"
+MAX_OPTIONS = len(LETTERS)
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+BLANK_PATTERN = re.compile(r"_{3,}")
+TYPE_LABELS: dict[str, str] = {
+    "single": "单选",
+    "multiple": "多选",
+    "truefalse": "判断",
+    "fill": "填空",
+    "ordering": "排序",
+    "short": "简答",
+}
+_EPS = 1e-6
+
+
+class ValidationError(ValueError):
+    """Content is invalid; the message names the file, the path inside it and what is wrong.
+
+    Attributes:
+        path: where inside the content (``questions[3].answer``), or ``""``.
+        file: the file name, or ``""``.
+        reason: what is wrong, in Chinese.
+    """
+
+    def __init__(self, reason: str, path: str = "", file: str = "") -> None:
+        self.reason = reason
+        self.path = path
+        self.file = file
+        where = ": ".join(part for part in (file, path) if part)
+        super().__init__(f"{where}: {reason}" if where else reason)
+
+    def within(self, path: str = "", file: str = "") -> ValidationError:
+        """Return the same error prefixed with an outer path and/or a file name."""
+        inner = ".".join(part for part in (path, self.path) if part)
+        return ValidationError(self.reason, inner, file or self.file)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a question's facts come from: a manual file and a section title in it."""
+
+    file: str
+    section: str
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Source:
+        """Build from ``{file: ..., section: ...}``; raises :class:`ValidationError` on a bad shape."""
+        if not isinstance(data, Mapping):
+            raise ValidationError("应为 {file: ..., section: ...} 映射", "source")
+        file, section = data.get("file"), data.get("section")
+        if not isinstance(file, str) or not file.strip():
+            raise ValidationError("必填字符串(手册文件名)", "source.file")
+        if not isinstance(section, str) or not section.strip():
+            raise ValidationError("必填字符串(手册章节标题)", "source.section")
+        return cls(file=file.strip(), section=section.strip())
+
+    def to_dict(self) -> dict[str, str]:
+        """Return ``{"file": ..., "section": ...}``."""
+        return {"file": self.file, "section": self.section}
+
+
+@dataclass(frozen=True)
+class GradeResult:
+    """The grade of one response.
+
+    Attributes:
+        fraction: 0..1 share of the marks earned.
+        points: ``fraction * max_points``.
+        max_points: marks available.
+        correct: fully right (see each type for what that means).
+        details: type-specific facts (per-option, matched answer, key points hit ...), JSON-safe.
+        feedback: Chinese feedback for the trainee.
+    """
+
+    fraction: float
+    points: float
+    max_points: float
+    correct: bool
+    details: dict[str, Any] = field(default_factory=dict)
+    feedback: str = ""
+
+    @classmethod
+    def make(
+        cls,
+        fraction: float,
+        *,
+        max_points: float = 1.0,
+        details: dict[str, Any] | None = None,
+        feedback: str = "",
+        correct: bool | None = None,
+    ) -> GradeResult:
+        """Build a result with ``fraction`` clamped to 0..1 and ``points`` derived from it."""
+        fraction = min(1.0, max(0.0, float(fraction)))
+        fraction = round(fraction, 6)
+        return cls(
+            fraction=fraction,
+            points=round(fraction * max_points, 6),
+            max_points=max_points,
+            correct=fraction >= 1.0 - _EPS if correct is None else correct,
+            details=dict(details or {}),
+            feedback=feedback,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe mapping."""
+        return {
+            "fraction": self.fraction,
+            "points": self.points,
+            "max_points": self.max_points,
+            "correct": self.correct,
+            "details": self.details,
+            "feedback": self.feedback,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> GradeResult:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            fraction=float(data["fraction"]),
+            points=float(data["points"]),
+            max_points=float(data.get("max_points", 1.0)),
+            correct=bool(data["correct"]),
+            details=dict(data.get("details") or {}),
+            feedback=str(data.get("feedback", "")),
+        )
+
+
+class ScoreLike(Protocol):
+    """What the short-answer grader needs from ``scoring.ScoreResult``."""
+
+    score: int
+    band: str
+    feedback: str
+
+    @property
+    def hit_ids(self) -> frozenset[str]: ...  # pragma: no cover - protocol
+
+
+Scorer = Callable[[str, Sequence[str], Any], ScoreLike]
+"""``scorer(reply, references, rubric_spec) -> ScoreResult``; ``scoring.score`` by default."""
+
+
+def normalise_text(text: str, *, keep_wildcard: bool = False) -> str:
+    """Normalise a typed answer for comparison.
+
+    NFKC folds full-width letters, digits and punctuation to half-width; all whitespace is removed
+    (Chinese answers carry no meaningful spaces); case is folded; trailing punctuation (。.!！?？ ...)
+    is stripped. ``keep_wildcard`` keeps a trailing ``*`` (accepted answers use it as a wildcard).
+    """
+    text = unicodedata.normalize("NFKC", str(text)).casefold()
+    text = "".join(ch for ch in text if not ch.isspace())
+    while text and unicodedata.category(text[-1]).startswith("P") and not (keep_wildcard and text[-1] == "*"):
+        text = text[:-1]
+    return text
+
+
+def letter(index: int) -> str:
+    """0 -> ``"A"``."""
+    return LETTERS[index]
+
+
+def letter_index(value: Any) -> int | None:
+    """``"c"`` / ``"C"`` / ``"Ｃ"`` -> 2; anything else -> ``None``."""
+    if not isinstance(value, str):
+        return None
+    text = unicodedata.normalize("NFKC", value).strip().upper()
+    if len(text) == 1 and text in LETTERS:
+        return LETTERS.index(text)
+    return None
+
+
+def parse_letters(value: Any) -> list[str] | None:
+    """Parse ``["A", "C"]``, ``"A,C"``, ``"A、C"`` or ``"AC"`` into sorted unique letters; ``None`` if bad."""
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).upper()
+        parts = [p for p in re.split(r"[\s,;、|/]+", text) if p]
+        if len(parts) == 1 and len(parts[0]) > 1:
+            parts = list(parts[0])
+    elif isinstance(value, Sequence):
+        parts = list(value)
+    else:
+        return None
+    indices = [letter_index(p) for p in parts]
+    if any(i is None for i in indices):
+        return None
+    return [letter(i) for i in sorted(set(indices))]  # type: ignore[arg-type]
+
+
+_TRUE_WORDS = {"true", "t", "yes", "y", "1", "对", "正确", "是", "√", "✓", "✔"}
+_FALSE_WORDS = {"false", "f", "no", "n", "0", "错", "错误", "否", "×", "✗", "✘", "x"}
+
+
+def parse_bool(value: Any) -> bool | None:
+    """Read true/false from a bool or a word (``对``/``错``, ``T``/``F`` ...); ``None`` if unclear."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        word = unicodedata.normalize("NFKC", value).strip().casefold()
+        if word in _TRUE_WORDS:
+            return True
+        if word in _FALSE_WORDS:
+            return False
+    return None
+
+
+def _require_str(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("必填字符串", key)
+    return value.strip()
+
+
+def _str_list(value: Any, path: str, *, min_len: int = 0) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
+        raise ValidationError("应为字符串列表", path)
+    items = [str(v).strip() for v in value]
+    for index, item in enumerate(items):
+        if not item:
+            raise ValidationError("不能为空字符串", f"{path}[{index}]")
+    if len(items) < min_len:
+        raise ValidationError(f"至少需要 {min_len} 项,实际 {len(items)} 项", path)
+    return items
+
+
+def _optional_weights(data: Mapping[str, Any], n: int) -> list[float] | None:
+    raw = data.get("weights")
+    if raw is None:
+        return None
+    if (
+        not isinstance(raw, list)
+        or len(raw) != n
+        or not all(isinstance(w, int | float) and not isinstance(w, bool) for w in raw)
+    ):
+        raise ValidationError(f"应为与 options 等长({n})的数值列表(-1..1)", "weights")
+    weights = [float(w) for w in raw]
+    for index, weight in enumerate(weights):
+        if not -1.0 - _EPS <= weight <= 1.0 + _EPS or math.isnan(weight):
+            raise ValidationError(f"权重应在 -1..1 之间,实际 {weight}", f"weights[{index}]")
+    return weights
+
+
+def _optional_feedback_list(data: Mapping[str, Any], n: int) -> list[str] | None:
+    raw = data.get("option_feedback")
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or len(raw) != n or not all(isinstance(v, str) for v in raw):
+        raise ValidationError(f"应为与 options 等长({n})的字符串列表", "option_feedback")
+    return list(raw)
+
+
+_COMMON_KEYS = ("id", "type", "stem", "explanation", "topic", "difficulty", "source")
+
+
+@dataclass
+class Question:
+    """Fields every question type shares. Use a subclass; ``type_name`` names it in the registry."""
+
+    type_name: ClassVar[str] = ""
+    type_keys: ClassVar[tuple[str, ...]] = ()
+
+    id: str
+    stem: str
+    explanation: str
+    topic: str
+    difficulty: int
+    source: Source | None
+
+    @property
+    def type_label(self) -> str:
+        """Chinese name of the type (``单选`` ...)."""
+        return TYPE_LABELS[self.type_name]
+
+    # -- construction -------------------------------------------------------------------------------
+    @classmethod
+    def _common(cls, data: Mapping[str, Any], *, require_source: bool) -> dict[str, Any]:
+        unknown = set(data) - set(_COMMON_KEYS) - set(cls.type_keys)
+        if unknown:
+            allowed = ", ".join(list(_COMMON_KEYS) + list(cls.type_keys))
+            raise ValidationError(f"未知字段 {sorted(map(str, unknown))};{cls.type_name} 题可用: {allowed}")
+        qid = data.get("id")
+        if not isinstance(qid, str) or not ID_PATTERN.match(qid):
+            raise ValidationError(f"题目 id 应为字母数字开头、只含字母数字 . _ - 的字符串,实际 {qid!r}", "id")
+        difficulty = data.get("difficulty")
+        if isinstance(difficulty, bool) or difficulty not in (1, 2, 3):
+            raise ValidationError(f"应为 1、2 或 3,实际 {difficulty!r}", "difficulty")
+        explanation = data.get("explanation", "")
+        if not isinstance(explanation, str):
+            raise ValidationError("应为字符串", "explanation")
+        source = None
+        if data.get("source") is not None:
+            source = Source.from_dict(data["source"])
+        elif require_source:
+            raise ValidationError("缺少出处 {file: ..., section: ...}", "source")
+        return {
+            "id": qid,
+            "stem": _require_str(data, "stem"),
+            "explanation": explanation.strip(),
+            "topic": _require_str(data, "topic"),
+            "difficulty": int(difficulty),
+            "source": source,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, require_source: bool = True) -> Question:
+        """Build and validate a question of this type from a bank mapping.
+
+        Args:
+            data: the question mapping (``topic`` must be filled in, the bank loader copies the file's).
+            require_source: reject a question without ``source`` (bank content must cite the manuals;
+                Moodle GIFT imports carry none).
+
+        Raises:
+            ValidationError: the mapping is not a valid question; the path names the field.
+        """
+        if not isinstance(data, Mapping):
+            raise ValidationError("题目应为映射")
+        if data.get("type") != cls.type_name:
+            raise ValidationError(f"type 应为 {cls.type_name!r}", "type")
+        question = cls(**cls._common(data, require_source=require_source), **cls._parse_specific(data))
+        question.validate()
+        return question
+
+    @classmethod
+    def _parse_specific(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the bank mapping (the inverse of :meth:`from_dict`), YAML/JSON-safe."""
+        out: dict[str, Any] = {"id": self.id, "type": self.type_name, "stem": self.stem}
+        out.update(self._specific_dict())
+        out["explanation"] = self.explanation
+        out["topic"] = self.topic
+        out["difficulty"] = self.difficulty
+        if self.source is not None:
+            out["source"] = self.source.to_dict()
+        return out
+
+    def _specific_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def validate(self) -> None:
+        """Check the type-specific invariants; raises :class:`ValidationError`."""
+
+    def grade(self, response: Any, *, scorer: Scorer | None = None) -> GradeResult:
+        """Grade one response; ``scorer`` only matters for short answers."""
+        raise NotImplementedError
+
+    def answer_text(self) -> str:
+        """The correct answer as the results page shows it (Chinese)."""
+        raise NotImplementedError
+
+
+# -- choice types -----------------------------------------------------------------------------------
+@dataclass
+class _ChoiceQuestion(Question):
+    options: list[str] = field(default_factory=list)
+    weights: list[float] | None = None
+    option_feedback: list[str] | None = None
+
+    @classmethod
+    def _parse_options(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        options = _str_list(data.get("options"), "options", min_len=2)
+        if len(options) > MAX_OPTIONS:
+            raise ValidationError(
+                f"最多 {MAX_OPTIONS} 个选项(A–{LETTERS[-1]}),实际 {len(options)}", "options"
+            )
+        return {
+            "options": options,
+            "weights": _optional_weights(data, len(options)),
+            "option_feedback": _optional_feedback_list(data, len(options)),
+        }
+
+    def _options_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"options": list(self.options)}
+        return out
+
+    def _extras_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.weights is not None:
+            out["weights"] = list(self.weights)
+        if self.option_feedback is not None:
+            out["option_feedback"] = list(self.option_feedback)
+        return out
+
+    def validate(self) -> None:
+        if len(set(map(normalise_text, self.options))) != len(self.options):
+            raise ValidationError("选项有重复", "options")
+
+    def _option_feedback(self, indices: Sequence[int]) -> list[str]:
+        if not self.option_feedback:
+            return []
+        return [self.option_feedback[i] for i in indices if self.option_feedback[i]]
+
+
+@dataclass
+class SingleChoice(_ChoiceQuestion):
+    """Single choice: one option letter is right.
+
+    Grading: the chosen option earns its weight. Without ``weights`` the answer earns 1 and every
+    other option 0; with ``weights`` (Moodle's ``~%50%`` partial credit, imported from GIFT) the chosen
+    option's weight, clamped to 0..1. ``correct`` means the chosen option is the answer.
+    """
+
+    type_name: ClassVar[str] = "single"
+    type_keys: ClassVar[tuple[str, ...]] = ("options", "answer", "weights", "option_feedback")
+
+    answer: str = "A"
+
+    @classmethod
+    def _parse_specific(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        parsed = cls._parse_options(data)
+        index = letter_index(data.get("answer"))
+        if index is None:
+            raise ValidationError(f"单选题答案应为一个选项字母,实际 {data.get('answer')!r}", "answer")
+        parsed["answer"] = letter(index)
+        return parsed
+
+    def validate(self) -> None:
+        super().validate()
+        index = LETTERS.index(self.answer)
+        if index >= len(self.options):
+            raise ValidationError(
+                f"答案 {self.answer} 超出选项范围 A–{letter(len(self.options) - 1)}", "answer"
+            )
+        if self.weights is not None:
+            if abs(self.weights[index] - 1.0) > _EPS:
+                raise ValidationError("答案选项的权重应为 1(100%)", "weights")
+            if any(w > 1.0 - _EPS for i, w in enumerate(self.weights) if i != index):
+                raise ValidationError("只有答案选项可以得满分", "weights")
+
+    def option_weights(self) -> list[float]:
+        """Weight of each option (1 for the answer, 0 otherwise unless ``weights`` says more)."""
+        if self.weights is not None:
+            return list(self.weights)
+        return [1.0 if letter(i) == self.answer else 0.0 for i in range(len(self.options))]
+
+    def _specific_dict(self) -> dict[str, Any]:
+        return {**self._options_dict(), "answer": self.answer, **self._extras_dict()}
+
+    def grade(self, response: Any, *, scorer: Scorer | None = None) -> GradeResult:
+        index = letter_index(response)
+        if index is None or index >= len(self.options):
+            return GradeResult.make(
+                0.0,
+                details={"chosen": None, "answer": self.answer},
+                feedback="未作答或选项无效。",
+                correct=False,
+            )
+        chosen = letter(index)
+        fraction = self.option_weights()[index]
+        correct = chosen == self.answer
+        parts = ["回答正确。" if correct else f"回答错误,正确答案是 {self.answer}。"]
+        parts += self._option_feedback([index])
+        return GradeResult.make(
+            fraction,
+            details={"chosen": chosen, "answer": self.answer},
+            feedback=" ".join(parts),
+            correct=correct,
+        )
+
+    def answer_text(self) -> str:
+        return f"{self.answer}. {self.options[LETTERS.index(self.answer)]}"
+
+
+@dataclass
+class MultipleChoice(_ChoiceQuestion):
+    """Multiple choice: several option letters are right.
+
+    Partial-credit rule (Moodle's multiple-response rule with its usual weights): with ``k`` right
+    options, every right option ticked earns ``1/k`` and every wrong option ticked costs ``1/k``; the
+    sum is floored at 0 (and capped at 1). So ticking all right options and nothing else scores 1,
+    ticking everything scores ``max(0, 1 - w/k)`` for ``w`` wrong options. With explicit ``weights``
+    (from a Moodle GIFT import such as ``~%50%`` / ``~%-100%``) the ticked options' weights are
+    summed instead, floored at 0 and capped at 1, exactly as Moodle does. ``correct`` means exactly
+    the right set was ticked.
+    """
+
+    type_name: ClassVar[str] = "multiple"
+    type_keys: ClassVar[tuple[str, ...]] = ("options", "answer", "weights", "option_feedback")
+
+    answer: list[str] = field(default_factory=list)
+
+    @classmethod
+    def _parse_specific(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        parsed = cls._parse_options(data)
+        raw = data.get("answer")
+        answer = parse_letters(raw) if isinstance(raw, list) else None
+        if answer is None and isinstance(raw, str):
+            answer = parse_letters(raw)
+        if not answer:
+            raise ValidationError(f"多选题答案应为选项字母列表,如 [A, C],实际 {raw!r}", "answer")
+        parsed["answer"] = answer
+        return parsed
+
+    def validate(self) -> None:
+        super().validate()
+        for item in self.answer:
+            if LETTERS.index(item) >= len(self.options):
+                raise ValidationError(f"答案 {item} 超出选项范围 A–{letter(len(self.options) - 1)}", "answer")
+        if self.weights is not None:
+            positive = [letter(i) for i, w in enumerate(self.weights) if w > _EPS]
+            if positive != self.answer:
+                raise ValidationError(f"得分为正的选项 {positive} 应与答案 {self.answer} 一致", "weights")
+            if abs(sum(w for w in self.weights if w > 0) - 1.0) > 1e-3:
+                raise ValidationError("正确选项的权重之和应为 1(100%)", "weights")
+
+    @staticmethod
+    def default_weights(n_options: int, answer: Sequence[str]) -> list[float]:
+        """The weights the default rule gives: ``+1/k`` for right options, ``-1/k`` for wrong ones."""
+        k = len(answer)
+        return [1.0 / k if letter(i) in answer else -1.0 / k for i in range(n_options)]
+
+    def option_weights(self) -> list[float]:
+        """Weight of each option under the rule in force."""
+        if self.weights is not None:
+            return list(self.weights)
+        return self.default_weights(len(self.options), self.answer)
+
+    def _specific_dict(self) -> dict[str, Any]:
+        return {**self._options_dict(), "answer": list(self.answer), **self._extras_dict()}
+
+    def grade(self, response: Any, *, scorer: Scorer | None = None) -> GradeResult:
+        chosen = parse_letters(response) if response not in (None, "") else []
+        if chosen is None or any(LETTERS.index(c) >= len(self.options) for c in chosen):
+            return GradeResult.make(
+                0.0, details={"chosen": [], "answer": self.answer}, feedback="选项无效。", correct=False
+            )
+        weights = self.option_weights()
+        raw = sum(weights[LETTERS.index(c)] for c in chosen)
+        right = [c for c in chosen if c in self.answer]
+        wrong = [c for c in chosen if c not in self.answer]
+        missed = [c for c in self.answer if c not in chosen]
+        correct = chosen == self.answer
+        if correct:
+            message = "回答正确。"
+        elif not chosen:
+            message = f"未作答,正确答案是 {'、'.join(self.answer)}。"
+        else:
+            message = (
+                f"部分正确:选对 {len(right)} 项,选错 {len(wrong)} 项,漏选 {len(missed)} 项;"
+                f"正确答案是 {'、'.join(self.answer)}。"
+            )
+        parts = [message] + self._option_feedback([LETTERS.index(c) for c in chosen])
+        return GradeResult.make(
+            raw,
+            details={
+                "chosen": chosen,
+                "answer": list(self.answer),
+                "right": right,
+                "wrong": wrong,
+                "missed": missed,
+            },
+            feedback=" ".join(parts),
+            correct=correct,
+        )
+
+    def answer_text(self) -> str:
+        return ";".join(f"{c}. {self.options[LETTERS.index(c)]}" for c in self.answer)
+
+
+@dataclass
+class TrueFalse(Question):
+    """True/false. Right earns 1, wrong or no answer 0.
+
+    Optional ``feedback_true`` / ``feedback_false`` are shown to whoever answered true / false
+    (Moodle's ``{FALSE#feedback if true#feedback if false}``).
+    """
+
+    type_name: ClassVar[str] = "truefalse"
+    type_keys: ClassVar[tuple[str, ...]] = ("answer", "feedback_true", "feedback_false")
+
+    answer: bool = True
+    feedback_true: str = ""
+    feedback_false: str = ""
+
+    @classmethod
+    def _parse_specific(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        answer = data.get("answer")
+        if not isinstance(answer, bool):
+            raise ValidationError(f"判断题答案应为 true 或 false,实际 {answer!r}", "answer")
+        out: dict[str, Any] = {"answer": answer}
+        for key in ("feedback_true", "feedback_false"):
+            value = data.get(key, "")
+            if not isinstance(value, str):
+                raise ValidationError("应为字符串", key)
+            out[key] = value
+        return out
+
+    def _specific_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"answer": self.answer}
+        if self.feedback_true:
+            out["feedback_true"] = self.feedback_true
+        if self.feedback_false:
+            out["feedback_false"] = self.feedback_false
+        return out
+
+    def grade(self, response: Any, *, scorer: Scorer | None = None) -> GradeResult:
+        given = parse_bool(response)
+        if given is None:
+            return GradeResult.make(0.0, details={"chosen": None, "answer": self.answer}, feedback="未作答。")
+        correct = given == self.answer
+        parts = ["回答正确。" if correct else f"回答错误,正确答案是「{self.answer_text()}」。"]
+        extra = self.feedback_true if given else self.feedback_false
+        if extra:
+            parts.append(extra)
+        return GradeResult.make(
+            1.0 if correct else 0.0,
+            details={"chosen": given, "answer": self.answer},
+            feedback=" ".join(parts),
+        )
+
+    def answer_text(self) -> str:
+        return "对" if self.answer else "错"
+
+
+# -- fill in the blank ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AcceptedAnswer:
+    """One accepted fill-in answer. ``*`` in ``text`` matches any run of characters (Moodle)."""
+
+    text: str
+    fraction: float = 1.0
+    feedback: str = ""
+
+    def matches(self, response: str) -> bool:
+        """Whether a normalised response matches this answer (after the same normalisation)."""
+        pattern = normalise_text(self.text, keep_wildcard=True)
+        if "*" not in pattern:
+            return pattern == response
+        regex = ".*".join(re.escape(part) for part in pattern.split("*"))
+        return re.fullmatch(regex, response) is not None
+
+    def to_dict(self) -> str | dict[str, Any]:
+        """A plain string for a full-credit answer without feedback, else a mapping."""
+        if abs(self.fraction - 1.0) < _EPS and not self.feedback:
+            return self.text
+        out: dict[str, Any] = {"text": self.text, "fraction": self.fraction}
+        if self.feedback:
+            out["feedback"] = self.feedback
+        return out
+
+
+@dataclass
+class FillBlank(Question):
+    """Fill in the blank: the stem holds at most one blank (``____``); several answers are accepted.
+
+    Matching normalises both sides with :func:`normalise_text` (NFKC full-width -> half-width, no
+    whitespace, case folded, trailing punctuation dropped). ``accepted`` lists strings (full credit)
+    or ``{text, fraction, feedback}`` mappings (Moodle short-answer weights, e.g. 0.5); the first
+    accepted answer that matches decides, as in Moodle. A stem without a blank puts the answer box
+    after the stem (Moodle's short-answer layout).
+    """
+
+    type_name: ClassVar[str] = "fill"
+    type_keys: ClassVar[tuple[str, ...]] = ("accepted",)
+
+    accepted: list[AcceptedAnswer] = field(default_factory=list)
+
+    @classmethod
+    def _parse_specific(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        raw = data.get("accepted")
+        if not isinstance(raw, list) or not raw:
+            raise ValidationError("填空题需要 accepted: 可接受答案列表", "accepted")
+        accepted: list[AcceptedAnswer] = []
+        for index, item in enumerate(raw):
+            path = f"accepted[{index}]"
+            if isinstance(item, str | int | float) and not isinstance(item, bool):
+                text = str(item).strip()
+                if not text:
+                    raise ValidationError("不能为空字符串", path)
+                accepted.append(AcceptedAnswer(text))
+            elif isinstance(item, Mapping):
+                text = str(item.get("text", "")).strip()
+                fraction = item.get("fraction", 1.0)
+                feedback = item.get("feedback", "")
+                if not text:
+                    raise ValidationError("text 必填", path)
+                if (
+                    isinstance(fraction, bool)
+                    or not isinstance(fraction, int | float)
+                    or not 0 <= fraction <= 1
+                ):
+                    raise ValidationError(f"fraction 应在 0..1 之间,实际 {fraction!r}", path)
+                if not isinstance(feedback, str):
+                    raise ValidationError("feedback 应为字符串", path)
+                accepted.append(AcceptedAnswer(text, float(fraction), feedback))
+            else:
+                raise ValidationError("应为字符串或 {text, fraction, feedback}", path)
+        return {"accepted": accepted}
+
+    def validate(self) -> None:
+        if len(BLANK_PATTERN.findall(self.stem)) > 1:
+            raise ValidationError("填空题题干最多只能有一个空(____)", "stem")
+        if not any(abs(a.fraction - 1.0) < _EPS for a in self.accepted):
+            raise ValidationError("至少要有一个满分答案", "accepted")
+        if any(not normalise_text(a.text, keep_wildcard=True) for a in self.accepted):
+            raise ValidationError("答案在规范化后为空(只有标点或空白)", "accepted")
+
+    def _specific_dict(self) -> dict[str, Any]:
+        return {"accepted": [a.to_dict() for a in self.accepted]}
+
+    def grade(self, response: Any, *, scorer: Scorer | None = None) -> GradeResult:
+        given = normalise_text(response) if isinstance(response, str | int | float) else ""
+        if not given:
+            return GradeResult.make(0.0, details={"given": "", "matched": None}, feedback="未作答。")
+        for answer in self.accepted:
+            if answer.matches(given):
+                fraction = answer.fraction
+                if fraction >= 1.0 - _EPS:
+                    message = "回答正确。"
+                elif fraction > 0:
+                    message = f"部分正确,参考答案:{self.answer_text()}。"
+                else:
+                    message = f"回答错误,参考答案:{self.answer_text()}。"
+                parts = [message] + ([answer.feedback] if answer.feedback else [])
+                return GradeResult.make(
+                    fraction, details={"given": given, "matched": answer.text}, feedback=" ".join(parts)
+                )
+        return GradeResult.make(
+            0.0,
+            details={"given": given, "matched": None},
+            feedback=f"回答错误,参考答案:{self.answer_text()}。",
+        )
+
+    def answer_text(self) -> str:
+        full = [a.text for a in self.accepted if abs(a.fraction - 1.0) < _EPS and "*" not in a.text]
+        return " / ".join(full or [self.accepted[0].text])
+
+
+# -- ordering ---------------------------------------------------------------------------------------
+def longest_increasing_subsequence(values: Sequence[int]) -> int:
+    """Length of the longest strictly increasing subsequence (patience sorting, O(n log n))."""
+    import bisect
+
+    tails: list[int] = []
+    for value in values:
+        position = bisect.bisect_left(tails, value)
+        if position == len(tails):
+            tails.append(value)
+        else:
+            tails[position] = value
+    return len(tails)
+
+
+@dataclass
+class Ordering(Question):
+    """Put items in order; ``items`` lists them in the correct order (shown shuffled).
+
+    Partial credit by longest correct subsequence (Moodle qtype_ordering's "longest ordered
+    subset"): ``fraction = L / n`` where ``L`` is the length of the longest run of items, not
+    necessarily adjacent, that the trainee placed in the correct relative order. A fully right order
+    scores 1; one item moved to the wrong place scores ``(n - 1) / n``.
+    """
+
+    type_name: ClassVar[str] = "ordering"
+    type_keys: ClassVar[tuple[str, ...]] = ("items",)
+
+    items: list[str] = field(default_factory=list)
+
+    @classmethod
+    def _parse_specific(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        items = _str_list(data.get("items"), "items", min_len=2)
+        if len(items) > MAX_OPTIONS:
+            raise ValidationError(f"最多 {MAX_OPTIONS} 项,实际 {len(items)}", "items")
+        return {"items": items}
+
+    def validate(self) -> None:
+        if len(set(self.items)) != len(self.items):
+            raise ValidationError("排序项有重复", "items")
+
+    def _specific_dict(self) -> dict[str, Any]:
+        return {"items": list(self.items)}
+
+    def _positions(self, response: Any) -> list[int] | None:
+        if (
+            not isinstance(response, Sequence)
+            or isinstance(response, str)
+            or len(response) != len(self.items)
+        ):
+            return None
+        positions: list[int] = []
+        for value in response:
+            if isinstance(value, int) and not isinstance(value, bool):
+                index = value
+            elif isinstance(value, str) and value in self.items:
+                index = self.items.index(value)
+            else:
+                return None
+            if not 0 <= index < len(self.items):
+                return None
+            positions.append(index)
+        if sorted(positions) != list(range(len(self.items))):
+            return None
+        return positions
+
+    def grade(self, response: Any, *, scorer: Scorer | None = None) -> GradeResult:
+        positions = self._positions(response)
+        if positions is None:
+            return GradeResult.make(0.0, details={"order": None}, feedback="未作答或排序不完整。")
+        n = len(self.items)
+        longest = longest_increasing_subsequence(positions)
+        in_place = sum(1 for slot, index in enumerate(positions) if slot == index)
+        fraction = longest / n
+        if longest == n:
+            message = "顺序完全正确。"
+        else:
+            message = f"有 {longest}/{n} 项的先后顺序正确;正确顺序:{self.answer_text()}。"
+        return GradeResult.make(
+            fraction,
+            details={"order": positions, "longest_ordered": longest, "in_place": in_place},
+            feedback=message,
+        )
+
+    def answer_text(self) -> str:
+        return " → ".join(self.items)
+
+
+# -- short answer -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KeyPoint:
+    """A point a short answer must make; ``keywords`` (optional) help the checklist find it."""
+
+    text: str
+    keywords: tuple[str, ...] = ()
+
+    def to_dict(self) -> str | dict[str, Any]:
+        """A plain string unless keywords are given."""
+        if not self.keywords:
+            return self.text
+        return {"text": self.text, "keywords": list(self.keywords)}
+
+
+_INQUIRY_ITEMS = ("greet_org", "answer", "confirm_needs", "close_polite")
+
+
+def default_scorer(reply: str, references: Sequence[str], rubric: Any) -> ScoreLike:
+    """Score with ``scoring.score`` (imported lazily, so other types never load the model)."""
+    import scoring
+
+    return scoring.score(reply, references, rubric)
+
+
+@dataclass
+class ShortAnswer(Question):
+    """Short answer, graded by ``scoring`` against the reference answer and the key points.
+
+    The rubric is the built-in ``inquiry`` rubric with all its items dropped and one checklist item
+    per key point added (id ``kp1`` ..., the key point as label and exemplar, its keywords or the
+    key point's short heading as keyword, see :meth:`_cues`). ``fraction`` is ``scoring``'s 0–100
+    score / 100 (checklist, semantic match to the reference and blocker caps combined);
+    ``correct`` means band 优秀/良好, or every key point hit. ``details`` lists the key points hit
+    and missed, the band and the path that decided the score. The explanation is shown with the result.
+    """
+
+    type_name: ClassVar[str] = "short"
+    type_keys: ClassVar[tuple[str, ...]] = ("reference", "key_points")
+
+    reference: str = ""
+    key_points: list[KeyPoint] = field(default_factory=list)
+
+    @classmethod
+    def _parse_specific(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        reference = _require_str(data, "reference")
+        raw = data.get("key_points")
+        if not isinstance(raw, list) or not raw:
+            raise ValidationError("简答题需要 key_points: 要点列表", "key_points")
+        points: list[KeyPoint] = []
+        for index, item in enumerate(raw):
+            path = f"key_points[{index}]"
+            if isinstance(item, str) and item.strip():
+                points.append(KeyPoint(item.strip()))
+            elif isinstance(item, Mapping) and isinstance(item.get("text"), str) and item["text"].strip():
+                keywords = item.get("keywords", [])
+                if not isinstance(keywords, list) or not all(isinstance(k, str) and k for k in keywords):
+                    raise ValidationError("keywords 应为非空字符串列表", path)
+                points.append(KeyPoint(item["text"].strip(), tuple(keywords)))
+            else:
+                raise ValidationError("应为要点字符串或 {text, keywords}", path)
+        return {"reference": reference, "key_points": points}
+
+    def validate(self) -> None:
+        texts = [p.text for p in self.key_points]
+        if len(set(texts)) != len(texts):
+            raise ValidationError("要点有重复", "key_points")
+
+    def _specific_dict(self) -> dict[str, Any]:
+        return {"reference": self.reference, "key_points": [p.to_dict() for p in self.key_points]}
+
+    @staticmethod
+    def _cues(point: KeyPoint) -> tuple[list[str], list[str]]:
+        """Keywords and exemplars for one key point.
+
+        Keywords: the given ones, else the key point itself when short (<= 8 characters), else its
+        heading before a colon when that is short. Exemplars: the key point and each of its clauses.
+        """
+        text = point.text
+        keywords = list(point.keywords)
+        head = re.split(r"[::]", text, maxsplit=1)[0].strip()
+        if not keywords:
+            if len(text) <= 8:
+                keywords = [text]
+            elif head != text and 2 <= len(head) <= 8:
+                keywords = [head]
+        clauses = [c.strip() for c in re.split(r"[::,,;;、。]", text) if len(c.strip()) >= 2]
+        exemplars = list(dict.fromkeys([text, *clauses]))
+        return keywords, exemplars
+
+    def rubric_spec(self) -> dict[str, Any]:
+        """The ``scoring`` rubric spec: ``inquiry`` with its items dropped and one item per key point."""
+        add = []
+        for index, point in enumerate(self.key_points):
+            keywords, exemplars = self._cues(point)
+            item: dict[str, Any] = {
+                "id": f"kp{index + 1}",
+                "label": point.text,
+                "weight": 1,
+                "skill": "accuracy",
+                "exemplars": exemplars,
+            }
+            if keywords:
+                item["keywords"] = keywords
+            add.append(item)
+        return {"base": "inquiry", "drop": list(_INQUIRY_ITEMS), "add": add}
+
+    def grade(self, response: Any, *, scorer: Scorer | None = None) -> GradeResult:
+        reply = str(response).strip() if isinstance(response, str) else ""
+        if not reply:
+            return GradeResult.make(
+                0.0,
+                details={"hit": [], "missed": [p.text for p in self.key_points]},
+                feedback=f"未作答。参考答案:{self.reference}",
+            )
+        result = (scorer or default_scorer)(reply, [self.reference], self.rubric_spec())
+        hit_ids = set(result.hit_ids)
+        hit = [p.text for i, p in enumerate(self.key_points) if f"kp{i + 1}" in hit_ids]
+        missed = [p.text for i, p in enumerate(self.key_points) if f"kp{i + 1}" not in hit_ids]
+        parts = [f"得分 {result.score}({result.band})。"]
+        if missed:
+            parts.append("未答到的要点:" + ";".join(missed) + "。")
+        else:
+            parts.append("要点全部答到。")
+        if result.feedback:
+            parts.append(result.feedback)
+        return GradeResult.make(
+            result.score / 100.0,
+            details={
+                "hit": hit,
+                "missed": missed,
+                "band": result.band,
+                "score": result.score,
+                "decided_by": getattr(result, "decided_by", ""),
+            },
+            feedback=" ".join(parts),
+            correct=not missed or result.band in ("优秀", "良好"),
+        )
+
+    def answer_text(self) -> str:
+        return self.reference
+
+
+QUESTION_TYPES: dict[str, type[Question]] = {
+    "single": SingleChoice,
+    "multiple": MultipleChoice,
+    "truefalse": TrueFalse,
+    "fill": FillBlank,
+    "ordering": Ordering,
+    "short": ShortAnswer,
+}
+
+
+def get_question_type(name: str) -> type[Question]:
+    """Look a question type up by its ``type`` name.
+
+    Raises:
+        ValidationError: unknown name; the message lists the valid names.
+    """
+    try:
+        return QUESTION_TYPES[name]
+    except (KeyError, TypeError):
+        valid = ", ".join(QUESTION_TYPES)
+        raise ValidationError(f"未知题型 {name!r},可用题型: {valid}", "type") from None
+
+
+def question_from_dict(data: Mapping[str, Any], *, require_source: bool = True) -> Question:
+    """Build a question of the type its ``type`` field names; raises :class:`ValidationError`."""
+    if not isinstance(data, Mapping):
+        raise ValidationError("题目应为映射")
+    return get_question_type(data.get("type")).from_dict(data, require_source=require_source)  # type: ignore[arg-type]

@@ -1,0 +1,458 @@
+"""Excel (XLSX) import and export, one row per question, Chinese header row.
+
+Columns (sheet 题库; order free on import, matched by header text):
+
+========== ==================================================================================
+题目ID      id (letters, digits, ``. _ -``), unique in the file
+题型        单选 / 多选 / 判断 / 填空 / 排序 / 简答
+主题        topic name (one of the bank topics)
+难度        1 / 2 / 3
+题干        the stem (填空: one ``____`` where the blank is)
+选项A–选项H  单选/多选: the options; 排序: the items (any order, see 答案)
+答案        单选 ``B``; 多选 ``A,C``; 判断 对/错; 填空 accepted answers separated by ``|``;
+           排序 the correct order as letters (``C,A,B``; empty = the order listed); 简答 the reference answer
+要点        简答: key points, one per line (or separated by ``|``)
+解析        explanation shown after answering
+来源文件    manual file, e.g. ``003_155df04f83bb14c9.txt``
+来源章节    section title as it appears in the manual
+扩展(JSON)  anything the columns cannot say (Moodle weights, per-option feedback ...); export fills it
+========== ==================================================================================
+
+Import is all-or-nothing: every row is checked and :class:`BankImportError` lists every problem with
+its row number and column; nothing is returned unless the whole sheet is valid.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from .bank import TOPICS
+from .types import (
+    LETTERS,
+    TYPE_LABELS,
+    Question,
+    ValidationError,
+    letter,
+    letter_index,
+    parse_bool,
+    parse_letters,
+    question_from_dict,
+)
+
+SHEET_NAME = "题库"
+OPTION_HEADERS = [f"选项{c}" for c in LETTERS]
+HEADERS: list[str] = [
+    "题目ID",
+    "题型",
+    "主题",
+    "难度",
+    "题干",
+    *OPTION_HEADERS,
+    "答案",
+    "要点",
+    "解析",
+    "来源文件",
+    "来源章节",
+    "扩展(JSON)",
+]
+REQUIRED_HEADERS = ("题目ID", "题型", "主题", "难度", "题干", "答案", "解析")
+LABEL_TO_TYPE = {label: name for name, label in TYPE_LABELS.items()}
+_FIELD_COLUMN = {
+    "id": "题目ID",
+    "type": "题型",
+    "topic": "主题",
+    "difficulty": "难度",
+    "stem": "题干",
+    "options": "选项",
+    "items": "选项",
+    "answer": "答案",
+    "accepted": "答案",
+    "reference": "答案",
+    "key_points": "要点",
+    "explanation": "解析",
+    "source": "来源文件/来源章节",
+    "source.file": "来源文件",
+    "source.section": "来源章节",
+}
+_SPLIT = re.compile(r"\s*(?:\||\n)\s*")
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One import problem: Excel row number (header = row 1), column header, message in Chinese."""
+
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        column = f"「{self.column}」列" if self.column else ""
+        return f"第 {self.row} 行{column}:{self.message}"
+
+
+class BankImportError(ValueError):
+    """An import found problems; nothing was imported. ``errors`` lists them all (row/line named)."""
+
+    def __init__(self, errors: Iterable[Any], source: str = "") -> None:
+        self.errors = list(errors)
+        self.source = source
+        head = f"{source} 导入失败" if source else "导入失败"
+        super().__init__(f"{head},共 {len(self.errors)} 处问题:\n" + "\n".join(str(e) for e in self.errors))
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "对" if value else "错"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _column_for(path: str) -> str:
+    head = path.split("[")[0]
+    if head in _FIELD_COLUMN:
+        return _FIELD_COLUMN[head]
+    if path.startswith("source"):
+        return _FIELD_COLUMN.get(path.split("[")[0], "来源文件/来源章节")
+    return "扩展(JSON)"
+
+
+def _split_list(text: str) -> list[str]:
+    return [part for part in _SPLIT.split(text.strip()) if part]
+
+
+def _ordering_letters(text: str) -> list[int] | None:
+    normal = unicodedata.normalize("NFKC", text).upper()
+    parts = [p for p in re.split(r"[\s,;、|/→>-]+", normal) if p]
+    if len(parts) == 1 and len(parts[0]) > 1:
+        parts = list(parts[0])
+    indices = [letter_index(p) for p in parts]
+    if any(i is None for i in indices):
+        return None
+    return indices  # type: ignore[return-value]
+
+
+def row_to_dict(cells: Mapping[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Turn one row (header -> cell text) into a bank question mapping.
+
+    Returns:
+        ``(mapping, problems)``; problems are ``(column, message)`` pairs found before type validation.
+    """
+    problems: list[tuple[str, str]] = []
+    label = cells.get("题型", "")
+    type_name = LABEL_TO_TYPE.get(label, label if label in TYPE_LABELS else "")
+    if not type_name:
+        problems.append(("题型", f"应为 {' / '.join(TYPE_LABELS.values())} 之一,实际「{label}」"))
+    data: dict[str, Any] = {
+        "id": cells.get("题目ID", ""),
+        "type": type_name,
+        "stem": cells.get("题干", ""),
+        "explanation": cells.get("解析", ""),
+        "topic": cells.get("主题", ""),
+    }
+    difficulty = cells.get("难度", "")
+    data["difficulty"] = int(difficulty) if difficulty in ("1", "2", "3") else difficulty
+    if cells.get("来源文件") or cells.get("来源章节"):
+        data["source"] = {"file": cells.get("来源文件", ""), "section": cells.get("来源章节", "")}
+
+    options = [cells.get(h, "") for h in OPTION_HEADERS]
+    last = max((i for i, v in enumerate(options) if v), default=-1)
+    listed = options[: last + 1]
+    if any(not v for v in listed):
+        gap = letter(listed.index(""))
+        problems.append((f"选项{gap}", "选项之间不能留空列"))
+    answer = cells.get("答案", "")
+    if type_name in ("single", "multiple"):
+        data["options"] = listed
+        if type_name == "single":
+            data["answer"] = answer
+        else:
+            letters = parse_letters(answer)
+            if letters is None or not letters:
+                problems.append(("答案", f"多选题答案应为选项字母,如 A,C;实际「{answer}」"))
+            data["answer"] = letters or []
+    elif type_name in ("truefalse", "fill", "short") and listed:
+        problems.append(("选项A", f"{label}题不填选项"))
+    if type_name == "truefalse":
+        value = parse_bool(answer)
+        if value is None:
+            problems.append(("答案", f"判断题答案应为 对 或 错,实际「{answer}」"))
+        data["answer"] = value
+    elif type_name == "fill":
+        data["accepted"] = _split_list(answer)
+    elif type_name == "ordering":
+        if answer:
+            order = _ordering_letters(answer)
+            if order is None or sorted(order) != list(range(len(listed))):
+                problems.append(
+                    (
+                        "答案",
+                        f"排序题答案应为全部 {len(listed)} 个选项字母的正确顺序,如 C,A,B;实际「{answer}」",
+                    )
+                )
+                data["items"] = listed
+            else:
+                data["items"] = [listed[i] for i in order]
+        else:
+            data["items"] = listed
+    elif type_name == "short":
+        data["reference"] = answer
+        data["key_points"] = _split_list(cells.get("要点", ""))
+    if type_name != "short" and cells.get("要点"):
+        problems.append(("要点", "只有简答题填写要点"))
+
+    extension = cells.get("扩展(JSON)", "")
+    if extension:
+        try:
+            extra = json.loads(extension)
+        except json.JSONDecodeError as error:
+            problems.append(("扩展(JSON)", f"不是合法的 JSON: {error.msg}"))
+        else:
+            if isinstance(extra, dict):
+                data.update(extra)
+            else:
+                problems.append(("扩展(JSON)", "应为 JSON 对象 {...}"))
+    return data, problems
+
+
+def question_to_cells(question: Question) -> dict[str, str]:
+    """Render a question as one row (header -> cell text), with 扩展(JSON) for what columns cannot say."""
+    data = question.to_dict()
+    cells = {h: "" for h in HEADERS}
+    cells.update(
+        {
+            "题目ID": question.id,
+            "题型": question.type_label,
+            "主题": question.topic,
+            "难度": str(question.difficulty),
+            "题干": question.stem,
+            "解析": question.explanation,
+        }
+    )
+    if question.source is not None:
+        cells["来源文件"] = question.source.file
+        cells["来源章节"] = question.source.section
+    kind = question.type_name
+    if kind in ("single", "multiple"):
+        for index, option in enumerate(data["options"]):
+            cells[OPTION_HEADERS[index]] = option
+        cells["答案"] = data["answer"] if kind == "single" else ",".join(data["answer"])
+    elif kind == "truefalse":
+        cells["答案"] = "对" if data["answer"] else "错"
+    elif kind == "fill":
+        cells["答案"] = "|".join(a if isinstance(a, str) else a["text"] for a in data["accepted"])
+    elif kind == "ordering":
+        for index, item in enumerate(data["items"]):
+            cells[OPTION_HEADERS[index]] = item
+        cells["答案"] = ",".join(letter(i) for i in range(len(data["items"])))
+    elif kind == "short":
+        cells["答案"] = data["reference"]
+        cells["要点"] = "\n".join(p if isinstance(p, str) else p["text"] for p in data["key_points"])
+    rebuilt, _ = row_to_dict(cells)
+    extra = {key: value for key, value in data.items() if rebuilt.get(key) != value}
+    if extra:
+        cells["扩展(JSON)"] = json.dumps(extra, ensure_ascii=False, sort_keys=True)
+    return cells
+
+
+def _style_header(sheet: Any) -> None:
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for cell in sheet[1]:
+        cell.font = bold
+        cell.fill = fill
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    sheet.freeze_panes = "B2"
+    widths = {
+        "题目ID": 14,
+        "题型": 8,
+        "主题": 18,
+        "难度": 6,
+        "题干": 48,
+        "答案": 24,
+        "要点": 30,
+        "解析": 40,
+        "来源文件": 26,
+        "来源章节": 24,
+        "扩展(JSON)": 20,
+    }
+    for index, header in enumerate(HEADERS, start=1):
+        letter_col = sheet.cell(row=1, column=index).column_letter
+        sheet.column_dimensions[letter_col].width = widths.get(header, 16)
+
+
+def _workbook(questions: Iterable[Question]) -> Workbook:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET_NAME
+    sheet.append(HEADERS)
+    for question in questions:
+        cells = question_to_cells(question)
+        sheet.append([cells[h] if cells[h] != "" else None for h in HEADERS])
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text such as "=yellow" must stay text, not become a formula
+            cell.number_format = "@"
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    _style_header(sheet)
+    return workbook
+
+
+INSTRUCTIONS: list[tuple[str, str]] = [
+    ("题型", "单选 / 多选 / 判断 / 填空 / 排序 / 简答"),
+    ("题目ID", "字母或数字开头,只含字母、数字、. _ -;整个题库内不能重复,如 luasf-001"),
+    ("主题", "题库主题之一:" + "、".join(TOPICS)),
+    ("难度", "1(基础)、2(进阶)、3(综合)"),
+    ("单选", "选项A 起依次填写选项(最多 8 个,中间不留空);答案填一个字母,如 B"),
+    (
+        "多选",
+        "答案填全部正确选项字母,用逗号分隔,如 A,C;"
+        "评分:每选对一项得 1/k,每选错一项扣 1/k,最低 0 分(k 为正确项数)",
+    ),
+    ("判断", "不填选项;答案填 对 或 错"),
+    (
+        "填空",
+        "题干中用 ____ 标出空位;答案填所有可接受的答案,用 | 分隔,如 三声|3声;"
+        "判分时忽略全角半角、空格、大小写和末尾标点",
+    ),
+    ("排序", "选项A 起填写各步骤(顺序不限);答案按正确顺序填写字母,如 C,A,B;答案留空表示所列顺序即正确顺序"),
+    ("简答", "答案填参考答案;要点每行一条(或用 | 分隔),判分时逐条检查"),
+    ("出处", "来源文件填手册文件名,来源章节填手册中的章节标题原文"),
+    ("扩展(JSON)", "一般留空;导出时用于保存表格列无法表达的信息(如 Moodle 权重、选项反馈)"),
+    ("导入规则", "整表校验,任何一行有错都不会导入,错误会列出行号和列名"),
+]
+
+TEMPLATE_EXAMPLE: dict[str, Any] = {
+    "id": "example-001",
+    "type": "single",
+    "stem": "按《客户服务口诀》,前台服务中电话铃响后应在几声内接听?",
+    "options": ["一声内", "三声内", "五声内", "十声内"],
+    "answer": "B",
+    "explanation": "《客户服务口诀》前台服务:电话铃响三声内,左持听筒来回应。",
+    "topic": "电话与在线服务",
+    "difficulty": 1,
+    "source": {"file": "003_155df04f83bb14c9.txt", "section": "客户服务口诀"},
+}
+
+
+def template() -> Workbook:
+    """A workbook for trainers: the 题库 sheet with the header row and one example row, plus 填写说明."""
+    workbook = _workbook([question_from_dict(TEMPLATE_EXAMPLE)])
+    notes = workbook.create_sheet("填写说明")
+    notes.append(["项目", "说明"])
+    for row in INSTRUCTIONS:
+        notes.append(list(row))
+    notes.column_dimensions["A"].width = 14
+    notes.column_dimensions["B"].width = 100
+    for cell in notes[1]:
+        cell.font = Font(bold=True)
+    return workbook
+
+
+def export_xlsx(questions: Iterable[Question], target: str | Path | IO[bytes]) -> None:
+    """Write questions to an XLSX file (a path or a binary stream)."""
+    _workbook(questions).save(target)
+
+
+def export_xlsx_bytes(questions: Iterable[Question]) -> bytes:
+    """The XLSX file as bytes (for a download response)."""
+    buffer = io.BytesIO()
+    export_xlsx(questions, buffer)
+    return buffer.getvalue()
+
+
+def template_bytes() -> bytes:
+    """The template workbook as bytes (for a download response)."""
+    buffer = io.BytesIO()
+    template().save(buffer)
+    return buffer.getvalue()
+
+
+def import_xlsx(
+    source: str | Path | IO[bytes] | bytes,
+    *,
+    topics: Iterable[str] | None = TOPICS,
+    require_source: bool = True,
+) -> list[Question]:
+    """Read questions from an XLSX file, all or nothing.
+
+    Args:
+        source: a path, a binary stream or the file's bytes.
+        topics: allowed topic names (``None``: any topic).
+        require_source: every row must name 来源文件 and 来源章节.
+
+    Returns:
+        The questions, in row order.
+
+    Raises:
+        BankImportError: with every problem (row number and column) when any row is invalid.
+    """
+    name = Path(source).name if isinstance(source, str | Path) else ""
+    if isinstance(source, bytes):
+        source = io.BytesIO(source)
+    try:
+        workbook = load_workbook(source, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises several unrelated types for a non-XLSX file
+        raise BankImportError([RowError(0, "", f"无法读取 XLSX 文件: {error}")], name) from error
+    sheet = workbook[SHEET_NAME] if SHEET_NAME in workbook.sheetnames else workbook.worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    workbook.close()
+    if not rows:
+        raise BankImportError([RowError(1, "", "表格为空,缺少表头行")], name)
+    header = [_cell_text(v) for v in rows[0]]
+    errors: list[RowError] = []
+    for required in REQUIRED_HEADERS:
+        if required not in header:
+            errors.append(RowError(1, required, "缺少表头"))
+    unknown = [h for h in header if h and h not in HEADERS]
+    for item in unknown:
+        errors.append(RowError(1, item, f"未知表头,可用: {'、'.join(HEADERS)}"))
+    duplicated = {h for h in header if h and header.count(h) > 1}
+    for item in sorted(duplicated):
+        errors.append(RowError(1, item, "表头重复"))
+    if errors:
+        raise BankImportError(errors, name)
+
+    allowed_topics = set(topics) if topics is not None else None
+    questions: list[Question] = []
+    first_row: dict[str, int] = {}
+    for row_number, values in enumerate(rows[1:], start=2):
+        cells = {h: _cell_text(v) for h, v in zip(header, values, strict=False) if h}
+        if not any(cells.values()):
+            continue
+        data, problems = row_to_dict(cells)
+        errors += [RowError(row_number, column, message) for column, message in problems]
+        if allowed_topics is not None and data["topic"] and data["topic"] not in allowed_topics:
+            errors.append(
+                RowError(row_number, "主题", f"未知主题「{data['topic']}」,可用: {'、'.join(allowed_topics)}")
+            )
+        qid = data.get("id")
+        if isinstance(qid, str) and qid:
+            if qid in first_row:
+                errors.append(RowError(row_number, "题目ID", f"与第 {first_row[qid]} 行重复: {qid}"))
+            else:
+                first_row[qid] = row_number
+        if problems:
+            continue
+        try:
+            questions.append(question_from_dict(data, require_source=require_source))
+        except ValidationError as error:
+            errors.append(RowError(row_number, _column_for(error.path), error.reason))
+    if not questions and not errors:
+        errors.append(RowError(2, "", "没有题目行"))
+    if errors:
+        raise BankImportError(errors, name)
+    return questions

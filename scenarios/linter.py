@@ -1,0 +1,263 @@
+"""The scenario linter: schema, graph and citation checks over a file or a directory."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scenarios.loader import MANUALS_DIR, load_scenario, read_yaml, scenario_files
+from scenarios.manuals import check_source
+from scenarios.model import Branch, Problem, Scenario, ValidationError, When
+
+MIN_RESOLVED_REPLIES = 3
+MIN_NODES = 4
+
+
+@dataclass
+class LintReport:
+    """What the linter found.
+
+    Attributes:
+        files: The files checked.
+        scenarios: The scenarios that loaded, keyed by id.
+        problems: Every problem found, in file order.
+    """
+
+    files: list[Path] = field(default_factory=list)
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found."""
+        return not self.problems
+
+
+def lint(path: str | Path | None = None, *, manuals_dir: str | Path | None = None) -> LintReport:
+    """Lint a scenario file or every scenario file in a directory.
+
+    Args:
+        path: A file or directory (default: the bundled library).
+        manuals_dir: Where the manuals are (default: ``../shared/manuals`` from the repository root).
+
+    Returns:
+        The report; ``report.ok`` is False when anything is wrong.
+    """
+    manuals = Path(manuals_dir) if manuals_dir is not None else MANUALS_DIR
+    report = LintReport()
+    root = Path(path) if path is not None else None
+    if root is not None and not root.exists():
+        report.problems.append(Problem(str(root), "", "路径不存在"))
+        return report
+    report.files = scenario_files(root)
+    if not report.files:
+        report.problems.append(Problem(str(root or "library"), "", "没有找到 .yaml 场景文件"))
+    seen: dict[str, str] = {}
+    for file in report.files:
+        try:
+            data = read_yaml(file)
+        except ValidationError as exc:
+            report.problems.extend(exc.problems)
+            continue
+        report.problems.extend(_source_problems(data, file.name, manuals))
+        try:
+            scenario = load_scenario(file)
+        except ValidationError as exc:
+            report.problems.extend(exc.problems)
+            continue
+        if scenario.id in seen:
+            report.problems.append(
+                Problem(file.name, "id", f"重复的场景 id '{scenario.id}'(已在 {seen[scenario.id]} 中)")
+            )
+            continue
+        seen[scenario.id] = file.name
+        report.scenarios[scenario.id] = scenario
+        report.problems.extend(graph_problems(scenario, file.name))
+    return report
+
+
+def _source_problems(data: Any, file: str, manuals: Path) -> list[Problem]:
+    if not isinstance(data, dict):
+        return []
+    problems: list[Problem] = []
+    citations: list[tuple[str, Any]] = [("source", data.get("source"))]
+    also = data.get("also_sources")
+    if isinstance(also, list):
+        citations.extend((f"also_sources[{index}]", item) for index, item in enumerate(also))
+    for path, citation in citations:
+        if not isinstance(citation, dict):
+            continue  # the schema check reports the shape
+        manual, section = citation.get("file"), citation.get("section")
+        if not isinstance(manual, str) or not isinstance(section, str):
+            continue
+        message = check_source(manual, section, manuals)
+        if message is not None:
+            problems.append(Problem(file, path, message))
+    return problems
+
+
+def graph_problems(scenario: Scenario, file: str) -> list[Problem]:
+    """Graph checks on a scenario that passed the schema.
+
+    Reports unreachable nodes and endings, nodes that cannot reach any ending, a missing path to a
+    resolved ending, and a shortest resolved path under three replies or over ``max_turns``.
+
+    Args:
+        scenario: The scenario.
+        file: File name for the messages.
+
+    Returns:
+        The problems found.
+    """
+    problems: list[Problem] = []
+    if len(scenario.nodes) < MIN_NODES:
+        problems.append(Problem(file, "nodes", f"至少需要 {MIN_NODES} 个节点,实际 {len(scenario.nodes)} 个"))
+    reachable = _reachable(scenario)
+    for node_id in scenario.nodes:
+        if node_id not in reachable:
+            message = f"unreachable: 从 start '{scenario.start}' 无法到达"
+            problems.append(Problem(file, f"nodes.{node_id}", message))
+    implicit = {scenario.first_ending("escalated")}
+    for ending_id in scenario.endings:
+        if ending_id not in reachable and ending_id not in implicit:
+            problems.append(Problem(file, f"endings.{ending_id}", "unreachable: 没有任何分支通向这个结局"))
+    can_end = _can_reach_ending(scenario)
+    for node_id in scenario.nodes:
+        if node_id in reachable and node_id not in can_end:
+            problems.append(Problem(file, f"nodes.{node_id}", "no way out: 从这里无法到达任何结局(死循环)"))
+    shortest = shortest_resolved_path(scenario)
+    if shortest is None:
+        problems.append(
+            Problem(
+                file, "endings",
+                f"没有任何路径能在 max_turns={scenario.max_turns} 轮内到达 kind: resolved 的结局"
+                "(已计入情绪到 100 自动升级的规则)",
+            )
+        )
+    elif len(shortest) < MIN_RESOLVED_REPLIES:
+        route = " → ".join(shortest)
+        problems.append(
+            Problem(
+                file, "endings",
+                f"最短的 resolved 路径只有 {len(shortest)} 次回复({route}),至少要 {MIN_RESOLVED_REPLIES} 次",
+            )
+        )
+    return problems
+
+
+def _reachable(scenario: Scenario) -> set[str]:
+    seen = {scenario.start}
+    queue = deque([scenario.start])
+    while queue:
+        current = queue.popleft()
+        if current not in scenario.nodes:
+            continue
+        for target in scenario.targets(current):
+            if target not in seen:
+                seen.add(target)
+                queue.append(target)
+    return seen
+
+
+def _can_reach_ending(scenario: Scenario) -> set[str]:
+    incoming: dict[str, set[str]] = {}
+    for node_id in scenario.nodes:
+        for target in scenario.targets(node_id):
+            incoming.setdefault(target, set()).add(node_id)
+    seen = set(scenario.endings)
+    queue = deque(scenario.endings)
+    while queue:
+        current = queue.popleft()
+        for source in incoming.get(current, ()):
+            if source not in seen:
+                seen.add(source)
+                queue.append(source)
+    return seen - set(scenario.endings)
+
+
+def _state_part_holds(when: When, emotion: int, turn: int) -> bool:
+    if when.emotion_gte is not None and emotion < when.emotion_gte:
+        return False
+    if when.emotion_lte is not None and emotion > when.emotion_lte:
+        return False
+    if when.turn_gte is not None and turn < when.turn_gte:
+        return False
+    return not (when.turn_lte is not None and turn > when.turn_lte)
+
+
+def _depends_on_reply(when: When) -> bool:
+    return bool(
+        when.band is not None or when.min_score is not None or when.max_score is not None
+        or when.hit or when.miss or when.blocker is not None
+    )
+
+
+def possible_branches(
+    scenario: Scenario, node_id: str, emotion: int, turn: int
+) -> Iterable[tuple[int, Branch]]:
+    """Branches that some reply could take at a node, given the emotion and the reply number.
+
+    Conditions on the reply (band, score, hits, blockers) are assumed satisfiable; a branch whose
+    condition depends only on emotion and turn and holds shadows every later branch.
+    """
+    for index, branch in enumerate(scenario.nodes[node_id].branches):
+        if branch.when is None:
+            yield index, branch
+            return
+        if not _state_part_holds(branch.when, emotion, turn):
+            continue
+        yield index, branch
+        if not _depends_on_reply(branch.when):
+            return
+
+
+def shortest_resolved_path(scenario: Scenario) -> list[str] | None:
+    """The shortest sequence of timely replies that reaches a resolved ending.
+
+    Follows the engine's rules (emotion clamped to 0..100, escalation at 100, ``max_turns``).
+
+    Returns:
+        The node ids replied at, in order, or None when no resolved ending can be reached.
+    """
+    escalated = scenario.first_ending("escalated")
+    start_state = (scenario.start, scenario.persona.emotion, 0)
+    previous: dict[tuple[str, int, int], tuple[str, int, int] | None] = {start_state: None}
+    queue = deque([start_state])
+    while queue:
+        state = queue.popleft()
+        node_id, emotion, turn = state
+        for _index, branch in possible_branches(scenario, node_id, emotion, turn + 1):
+            after = max(0, min(100, emotion + branch.emotion))
+            target = branch.to
+            if target in scenario.nodes and (after >= 100 or turn + 1 >= scenario.max_turns):
+                target = escalated or target
+            if target in scenario.endings:
+                if scenario.endings[target].kind == "resolved":
+                    path = [node_id]
+                    back = previous[state]
+                    while back is not None:
+                        path.append(back[0])
+                        back = previous[back]
+                    return path[::-1]
+                continue
+            next_state = (target, after, turn + 1)
+            if next_state not in previous:
+                previous[next_state] = state
+                queue.append(next_state)
+    return None
+
+
+def format_report(report: LintReport) -> str:
+    """Render a report for the terminal (one problem per line, then a summary)."""
+    lines = [str(problem) for problem in report.problems]
+    if report.ok:
+        lines.append(f"通过: {len(report.files)} 个文件, {len(report.scenarios)} 个场景, 没有问题")
+    else:
+        bad_files = len({problem.file for problem in report.problems})
+        lines.append(
+            f"发现 {len(report.problems)} 个问题(涉及 {bad_files} 个文件,共检查 {len(report.files)} 个文件)"
+        )
+    return "\n".join(lines)

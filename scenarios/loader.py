@@ -1,0 +1,139 @@
+"""Loading scenario files: YAML with duplicate-key detection, one scenario per file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scenarios.model import Problem, Scenario, ValidationError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+LIBRARY_DIR = PACKAGE_DIR / "library"
+REPO_ROOT = PACKAGE_DIR.parent
+MANUALS_DIR = REPO_ROOT.parent / "shared" / "manuals"
+
+
+class _DuplicateKeyError(yaml.MarkedYAMLError):
+    pass
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate mapping keys (PyYAML silently keeps the last one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            try:
+                duplicate = key in seen
+            except TypeError:
+                duplicate = False
+            if duplicate:
+                raise _DuplicateKeyError(
+                    "while constructing a mapping", node.start_mark, f"重复的键 '{key}'", key_node.start_mark
+                )
+            seen.add(key) if _hashable(key) else None
+        return super().construct_mapping(node, deep=deep)
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def read_yaml(path: Path) -> Any:
+    """Read a YAML file strictly (duplicate keys are errors).
+
+    Args:
+        path: The file.
+
+    Returns:
+        The parsed data.
+
+    Raises:
+        ValidationError: When the file cannot be read or parsed; the path names the line.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError([Problem(path.name, "", f"无法读取文件: {exc}")]) from exc
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ValidationError([Problem(path.name, where, f"YAML 语法错误: {problem}")]) from exc
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate one scenario file; its ``id`` must equal the file stem.
+
+    Args:
+        path: A ``.yaml`` file.
+
+    Returns:
+        The scenario.
+
+    Raises:
+        ValidationError: Listing every problem, each naming the file and the path inside it.
+    """
+    path = Path(path)
+    data = read_yaml(path)
+    problems: list[Problem] = []
+    scenario: Scenario | None = None
+    try:
+        scenario = Scenario.from_dict(data, file=path.name)
+    except ValidationError as exc:
+        problems.extend(exc.problems)
+    if isinstance(data, dict) and isinstance(data.get("id"), str) and data["id"] != path.stem:
+        problems.append(Problem(path.name, "id", f"'{data['id']}' 与文件名 '{path.stem}' 不一致"))
+    if problems or scenario is None:
+        raise ValidationError(problems)
+    return scenario
+
+
+def scenario_files(path: str | Path | None = None) -> list[Path]:
+    """The scenario files under a directory (sorted), or the single file given."""
+    root = Path(path) if path is not None else LIBRARY_DIR
+    if root.is_file():
+        return [root]
+    return sorted(p for p in root.iterdir() if p.is_file() and p.suffix in {".yaml", ".yml"})
+
+
+def load_library(path: str | Path | None = None) -> dict[str, Scenario]:
+    """Load every scenario in a directory, all or nothing.
+
+    Args:
+        path: The directory (default: the bundled library ``scenarios/library``).
+
+    Returns:
+        Scenarios keyed by id, in id order.
+
+    Raises:
+        ValidationError: When any file is invalid or two files share an id; lists every problem.
+    """
+    problems: list[Problem] = []
+    scenarios: dict[str, Scenario] = {}
+    first_file: dict[str, str] = {}
+    for file in scenario_files(path):
+        try:
+            scenario = load_scenario(file)
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+            continue
+        if scenario.id in scenarios:
+            problems.append(
+                Problem(file.name, "id", f"重复的场景 id '{scenario.id}'(已在 {first_file[scenario.id]} 中)")
+            )
+            continue
+        scenarios[scenario.id] = scenario
+        first_file[scenario.id] = file.name
+    if problems:
+        raise ValidationError(problems)
+    return dict(sorted(scenarios.items()))

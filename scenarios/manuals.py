@@ -1,0 +1,70 @@
+"""Checking citations against the training manuals.
+
+A section title counts as cited correctly when it appears in the manual once both are normalised:
+whitespace and punctuation removed, full-width forms folded, the scraping artefact "(wù)" dropped,
+and Traditional characters folded to Simplified (manual 001 is in Traditional characters while our
+content is written in Simplified).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+# Traditional -> Simplified pairs for every character of manual 001 whose forms differ.
+_T2S_PAIRS = (
+    "來来個个們们備备傳传傷伤傾倾僅仅價价儀仪優优儲储內内別别創创劃划動动務务勵励匯汇區区協协員员"
+    "問问單单嚴严圍围圖图團团執执堅坚報报場场壓压夠够妝妆實实審审將将專专尋寻對对導导層层屬属帶带"
+    "幫帮庫库張张強强從从復复徹彻悅悦態态懇恳應应戰战戶户掛挂損损擁拥擇择擊击擔担據据擾扰撫抚數数"
+    "斷断時时暫暂書书會会條条業业極极構构樂乐標标機机檔档檢检權权歸归氣气沒没況况決决滲渗滿满潔洁"
+    "潛潜為为無无熱热營营爭争獲获現现產产當当發发監监確确礎础禮礼種种稱称積积穩稳競竞節节簡简約约"
+    "紙纸級级細细結结絕绝給给統统經经維维網网緒绪線线編编緩缓縮缩總总繼继續续糾纠聞闻聯联聲声職职"
+    "聽听腦脑與与興兴舉举處处號号術术裝装見见規规視视親亲覽览觀观觸触訓训記记訪访設设訴诉評评詢询"
+    "話话詳详認认語语誠诚誤误說说調调談谈諉诿請请論论諧谐諾诺謝谢證证識识護护讀读變变讓让負负貫贯"
+    "責责費费資资質质贏赢踐践蹤踪軟软載载輔辅輯辑轉转辭辞辯辩這这連连進进運运過过達达遞递適适選选"
+    "還还邏逻鈴铃錄录鍵键鑄铸長长門门閉闭開开間间閱阅關关闡阐陳陈隊队隨随隱隐雜杂離离電电靜静韌韧"
+    "響响頁页項项順顺須须預预領领頭头題题類类顧顾飾饰養养饋馈驗验驟骤體体點点齊齐範范溝沟溫温準准"
+    "環环異异徑径針针"
+)
+_T2S = str.maketrans(_T2S_PAIRS[0::2], _T2S_PAIRS[1::2])
+_PINYIN_ARTEFACT = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def normalise(text: str) -> str:
+    """Fold a text for citation matching (see module docstring)."""
+    text = _PINYIN_ARTEFACT.sub("", text)
+    text = unicodedata.normalize("NFKC", text).lower().translate(_T2S)
+    return _NOT_WORD.sub("", text)
+
+
+@cache
+def _manual_text(path: Path) -> str:
+    return normalise(path.read_text(encoding="utf-8"))
+
+
+def check_source(file: str, section: str, manuals_dir: Path) -> str | None:
+    """Check one citation.
+
+    Args:
+        file: The manual's file name, e.g. ``002_0eb62db7ee6f7331.txt``.
+        section: The cited section title.
+        manuals_dir: Directory holding the manuals.
+
+    Returns:
+        None when the citation is good, else a message saying what is wrong.
+    """
+    if "/" in file or "\\" in file:
+        return f"file 只写文件名,不带路径: '{file}'"
+    path = manuals_dir / file
+    if not path.is_file():
+        known = sorted(p.name for p in manuals_dir.glob("*.txt")) if manuals_dir.is_dir() else []
+        return f"找不到手册文件 '{file}',可选: {', '.join(known) or '(手册目录不存在)'}"
+    wanted = normalise(section)
+    if not wanted:
+        return "section 为空"
+    if wanted not in _manual_text(path):
+        return f"章节 '{section}' 在 {file} 中找不到(请照手册原文抄写章节标题)"
+    return None

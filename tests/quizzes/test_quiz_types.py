@@ -1,0 +1,216 @@
+"""Grading and validation of every question type."""
+
+from __future__ import annotations
+
+import pytest
+
+from quizzes import QUESTION_TYPES, ValidationError, get_question_type, normalise_text, question_from_dict
+
+BASE = {
+    "explanation": "解析",
+    "topic": "电话与在线服务",
+    "difficulty": 1,
+    "source": {"file": "003_155df04f83bb14c9.txt", "section": "客户服务口诀"},
+}
+
+
+def make(**fields):
+    return question_from_dict({"id": "q-1", "stem": "题干", **BASE, **fields})
+
+
+SINGLE = {"type": "single", "options": ["一声内", "三声内", "五声内", "十声内"], "answer": "B"}
+MULTIPLE = {"type": "multiple", "options": ["甲", "乙", "丙", "丁"], "answer": ["A", "C"]}
+TRUEFALSE = {"type": "truefalse", "answer": False}
+FILL = {"type": "fill", "stem": "电话铃响____内接听", "accepted": ["三声", "3声", "Three rings"]}
+ORDERING = {"type": "ordering", "items": ["验明身份", "领取资料", "缴纳费用", "领取钥匙", "验房", "资料存档"]}
+
+
+@pytest.mark.parametrize(
+    ("fields", "response", "fraction", "correct"),
+    [
+        (SINGLE, "B", 1.0, True),
+        (SINGLE, "b", 1.0, True),
+        (SINGLE, "Ｂ", 1.0, True),
+        (SINGLE, "A", 0.0, False),
+        (SINGLE, None, 0.0, False),
+        (SINGLE, "Z", 0.0, False),
+        (MULTIPLE, ["A", "C"], 1.0, True),
+        (MULTIPLE, "C,A", 1.0, True),
+        (MULTIPLE, "AC", 1.0, True),
+        (MULTIPLE, ["A"], 0.5, False),
+        (MULTIPLE, ["A", "B"], 0.0, False),
+        (MULTIPLE, ["A", "B", "C"], 0.5, False),
+        (MULTIPLE, ["A", "B", "C", "D"], 0.0, False),
+        (MULTIPLE, [], 0.0, False),
+        (TRUEFALSE, False, 1.0, True),
+        (TRUEFALSE, "错", 1.0, True),
+        (TRUEFALSE, "F", 1.0, True),
+        (TRUEFALSE, True, 0.0, False),
+        (TRUEFALSE, "对", 0.0, False),
+        (TRUEFALSE, None, 0.0, False),
+        (FILL, "三声", 1.0, True),
+        (FILL, " 三 声 。", 1.0, True),
+        (FILL, "３声", 1.0, True),
+        (FILL, "three  RINGS!", 1.0, True),
+        (FILL, "五声", 0.0, False),
+        (FILL, "", 0.0, False),
+        (ORDERING, ["验明身份", "领取资料", "缴纳费用", "领取钥匙", "验房", "资料存档"], 1.0, True),
+        (ORDERING, [0, 1, 2, 3, 4, 5], 1.0, True),
+        (ORDERING, [1, 0, 2, 3, 4, 5], 5 / 6, False),
+        (ORDERING, [5, 0, 1, 2, 3, 4], 5 / 6, False),
+        (ORDERING, [5, 4, 3, 2, 1, 0], 1 / 6, False),
+        (ORDERING, [0, 1, 2], 0.0, False),
+        (ORDERING, [0, 0, 1, 2, 3, 4], 0.0, False),
+    ],
+)
+def test_grading(fields, response, fraction, correct):
+    result = make(**fields).grade(response)
+    assert result.fraction == pytest.approx(fraction, abs=1e-6)
+    assert result.points == pytest.approx(fraction, abs=1e-6)
+    assert result.correct is correct
+    assert result.feedback
+
+
+def test_multiple_choice_feedback_names_the_right_answer():
+    result = make(**MULTIPLE).grade(["A", "B"])
+    assert result.details == {
+        "chosen": ["A", "B"],
+        "answer": ["A", "C"],
+        "right": ["A"],
+        "wrong": ["B"],
+        "missed": ["C"],
+    }
+    assert "A、C" in result.feedback
+
+
+def test_multiple_choice_with_moodle_weights_sums_and_floors():
+    question = make(**{**MULTIPLE, "weights": [0.5, -1.0, 0.5, -1.0]})
+    assert question.grade(["A"]).fraction == 0.5
+    assert question.grade(["A", "B", "C"]).fraction == 0.0
+    assert question.grade(["A", "C"]).fraction == 1.0
+
+
+def test_single_choice_partial_weight_and_option_feedback():
+    question = make(**{**SINGLE, "weights": [0.0, 1.0, 0.5, 0.0], "option_feedback": ["", "", "接近了", ""]})
+    result = question.grade("C")
+    assert result.fraction == 0.5 and not result.correct
+    assert "接近了" in result.feedback
+
+
+def test_fill_wildcard_and_partial_answers_follow_moodle_order():
+    question = make(
+        type="fill",
+        accepted=[
+            "Frog",
+            {"text": "Cat", "fraction": 0.5},
+            {"text": "*", "fraction": 0, "feedback": "完全错误"},
+        ],
+    )
+    assert question.grade("frog").fraction == 1.0
+    assert question.grade("CAT").fraction == 0.5
+    wrong = question.grade("dog")
+    assert wrong.fraction == 0.0 and "完全错误" in wrong.feedback
+
+
+def test_truefalse_feedback_for_the_given_answer():
+    question = make(
+        type="truefalse", answer=True, feedback_true="对,三声内", feedback_false="手册写的是三声内"
+    )
+    assert "手册写的是三声内" in question.grade(False).feedback
+
+
+def test_short_answer_uses_injected_scorer(fake_scorer):
+    question = make(
+        type="short",
+        reference="先致歉,再告知处理时限。",
+        key_points=[{"text": "致歉", "keywords": ["歉"]}, {"text": "告知处理时限", "keywords": ["时限"]}],
+    )
+    result = question.grade("非常抱歉给您添麻烦了,我们道歉并会在今天内处理", scorer=fake_scorer)
+    assert result.details["hit"] == ["致歉"]
+    assert result.details["missed"] == ["告知处理时限"]
+    assert result.fraction == 0.5 and not result.correct
+    assert "告知处理时限" in result.feedback
+    reply, references, rubric = fake_scorer.calls[0]
+    assert references == ["先致歉,再告知处理时限。"]
+    assert [item["id"] for item in rubric["add"]] == ["kp1", "kp2"]
+    full = question.grade("致歉,并告知处理时限", scorer=fake_scorer)
+    assert full.correct and full.fraction == 1.0
+
+
+def test_short_answer_empty_reply_never_calls_the_scorer(fake_scorer):
+    question = make(type="short", reference="参考", key_points=["要点"])
+    result = question.grade("  ", scorer=fake_scorer)
+    assert result.fraction == 0 and fake_scorer.calls == []
+
+
+def test_short_answer_rubric_spec_is_accepted_by_scoring():
+    from scoring import Rubric
+
+    question = make(
+        type="short", reference="参考答案", key_points=["倾听与安抚:完整倾听,不打断不辩解", "告知时限"]
+    )
+    rubric = Rubric.from_spec(question.rubric_spec())
+    assert [item.id for item in rubric.items] == ["kp1", "kp2"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "path"),
+    [
+        ({**SINGLE, "answer": "E"}, "answer"),
+        ({**SINGLE, "answer": ["A"]}, "answer"),
+        ({**SINGLE, "options": ["甲"]}, "options"),
+        ({**SINGLE, "options": ["甲", "甲"]}, "options"),
+        ({**MULTIPLE, "answer": ["A", "F"]}, "answer"),
+        ({**MULTIPLE, "answer": []}, "answer"),
+        ({**MULTIPLE, "weights": [0.5, 0.5, 0.0, 0.0]}, "weights"),
+        ({**TRUEFALSE, "answer": "对"}, "answer"),
+        ({**FILL, "accepted": []}, "accepted"),
+        ({**FILL, "stem": "____ 和 ____"}, "stem"),
+        ({**FILL, "accepted": [{"text": "三声", "fraction": 0.5}]}, "accepted"),
+        ({**ORDERING, "items": ["甲"]}, "items"),
+        ({**ORDERING, "items": ["甲", "甲"]}, "items"),
+        ({"type": "short", "reference": "参考"}, "key_points"),
+        ({**SINGLE, "difficulty": 5}, "difficulty"),
+        ({**SINGLE, "id": "带空格 的id"}, "id"),
+        ({**SINGLE, "colour": "red"}, ""),
+    ],
+)
+def test_invalid_questions_name_the_field(fields, path):
+    with pytest.raises(ValidationError) as caught:
+        make(**fields)
+    assert caught.value.path == path
+
+
+def test_missing_source_is_rejected_unless_allowed():
+    data = {"id": "q-1", "stem": "题干", **BASE, **SINGLE}
+    del data["source"]
+    with pytest.raises(ValidationError, match="出处"):
+        question_from_dict(data)
+    assert question_from_dict(data, require_source=False).source is None
+
+
+def test_registry_lists_valid_names():
+    assert list(QUESTION_TYPES) == ["single", "multiple", "truefalse", "fill", "ordering", "short"]
+    with pytest.raises(ValidationError, match="single, multiple, truefalse, fill, ordering, short"):
+        get_question_type("essay")
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        SINGLE,
+        MULTIPLE,
+        TRUEFALSE,
+        FILL,
+        ORDERING,
+        {"type": "short", "reference": "参考", "key_points": ["甲", {"text": "乙", "keywords": ["乙"]}]},
+    ],
+)
+def test_to_dict_round_trips(fields):
+    question = make(**fields)
+    assert question_from_dict(question.to_dict()).to_dict() == question.to_dict()
+
+
+def test_normalise_text():
+    assert normalise_text("ＡＢＣ　１２３。") == "abc123"
+    assert normalise_text("三 声!!") == "三声"
