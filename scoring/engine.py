@@ -1,0 +1,423 @@
+"""The scoring pipeline: blockers, checklist, semantic match, tone, then band and feedback.
+
+Score = 100 x (0.55 x checklist + 0.30 x semantic + 0.15 x tone) when references are given,
+and 100 x (0.85 x checklist + 0.15 x tone) without; each blocker found caps the score at its
+``cap``. ``checklist`` is the weighted share of items hit (an item only partly done counts half),
+saturating at 85 % so one missing minor item does not cost a top band. ``semantic`` is the
+calibrated similarity of the reply to its closest reference. ``tone`` is 1 (礼貌), 0.6 (中性),
+0.3 (生硬) or 0 (粗鲁).
+
+Bands (``BANDS``, best first): 优秀 >= 85, 良好 >= 70, 合格 >= 55, 不合格 below 55. Blockers cap
+the score: 推诿 and 指责业主 at 10, 威胁 and 危险指引 at 5, 辱骂/不耐烦 at 30 (the content may be right,
+the delivery is not); any blocker therefore means 不合格.
+
+``decided_by`` records which path settled the band, in this order: ``blocker:<id>`` (a cap
+lowered the score), ``default`` (empty reply, or nothing matched and no references),
+``semantic:ref<N>`` (the semantic part moved the score across a band boundary, N is the
+1-based reference), otherwise ``checklist``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from scoring import messages
+from scoring.builtin_rubrics import (
+    ACTION_ITEMS,
+    BLOCKER_CATEGORIES,
+    POLITE_CUES,
+    RUDE_CUES,
+    SOFT_SHIRK_CUES,
+)
+from scoring.encoder import Encoder, get_encoder
+from scoring.result import BlockerHit, Hit, Miss, ScoreResult, SemanticMatch, Tone
+from scoring.rubric import Item, Rubric
+from scoring.text import (
+    MONEY,
+    Clause,
+    clause_has_negation,
+    compile_cue,
+    is_negated,
+    normalize,
+    split_clauses,
+    strip_tags,
+)
+
+BANDS = (messages.BAND_EXCELLENT, messages.BAND_GOOD, messages.BAND_PASS, messages.BAND_FAIL)
+BAND_THRESHOLDS = ((85, messages.BAND_EXCELLENT), (70, messages.BAND_GOOD), (55, messages.BAND_PASS))
+
+WEIGHT_CHECKLIST = 0.55
+WEIGHT_SEMANTIC = 0.30
+WEIGHT_TONE = 0.15
+CHECKLIST_SATURATION = 0.85
+TONE_VALUES = {messages.TONE_POLITE: 1.0, messages.TONE_NEUTRAL: 0.6, messages.TONE_CURT: 0.3, messages.TONE_RUDE: 0.0}
+
+# Calibrated similarity a clause needs to an item's exemplar, and a reply to a reference for
+# items answered "from_reference" (full credit, half credit).
+EXEMPLAR_THRESHOLD = 0.80
+REFERENCE_FULL = 0.60
+REFERENCE_HALF = 0.35
+
+MAX_REPLY_CHARS = 20_000
+_EMBED_CHARS = 400
+_ROUND = 4
+_SOFT_SHIRK = tuple(compile_cue(cue) for cue in SOFT_SHIRK_CUES)
+_POLITE = tuple(normalize(c) for c in POLITE_CUES)
+_RUDE = tuple(normalize(c) for c in RUDE_CUES)
+_INFORMAL_YOU = re.compile(r"你(?!好)")
+
+
+def band_for(score: int) -> str:
+    """Return the band of a 0-100 score."""
+    for threshold, band in BAND_THRESHOLDS:
+        if score >= threshold:
+            return band
+    return messages.BAND_FAIL
+
+
+@dataclass(slots=True)
+class _Prepared:
+    reply: str
+    text: str
+    references: tuple[str, ...]
+    rubric: Rubric
+    clauses: list[Clause]
+    embed_texts: list[str]
+    core: str
+
+
+def _prepare(reply: Any, references: Any, rubric: Rubric | str | Mapping[str, Any]) -> _Prepared:
+    if not isinstance(reply, str):
+        raise ValueError(messages.ERR_REPLY_TYPE)
+    if len(reply) > MAX_REPLY_CHARS:
+        raise ValueError(messages.ERR_REPLY_TOO_LONG.format(length=len(reply), limit=MAX_REPLY_CHARS))
+    if isinstance(references, str) or not isinstance(references, Sequence):
+        raise ValueError(messages.ERR_REFERENCES_TYPE)
+    if not all(isinstance(r, str) for r in references):
+        raise ValueError(messages.ERR_REFERENCES_TYPE)
+    refs = tuple(r.strip() for r in references if r.strip())
+    parsed = Rubric.from_spec(rubric)
+    text = strip_tags(normalize(reply))
+    clauses = split_clauses(text)
+    embed_texts: list[str] = []
+    core = ""
+    if clauses:
+        whole = " ".join(c.text for c in clauses)[:_EMBED_CHARS]
+        embed_texts = [whole] + [c.text for c in clauses if c.text != whole]
+        if refs and any(item.from_reference for item in parsed.items):
+            core = _core(clauses, parsed)
+            if core and core not in embed_texts:
+                embed_texts.append(core)
+    return _Prepared(reply, text, refs, parsed, clauses, embed_texts, core)
+
+
+def _core(clauses: list[Clause], rubric: Rubric) -> str:
+    """The substance of a text: its clauses that match no cue of the rubric's other items.
+
+    Items answered "from_reference" (an accurate answer) are judged on this part only, so a
+    greeting and a goodbye that copy the reference's courtesy do not pass for an answer.
+    """
+    patterns = [compile_cue(cue) for item in rubric.items if not item.from_reference for cue in item.keywords]
+    kept = [c.text for c in clauses if not any(p.search(c.text) for p in patterns)]
+    return " ".join(kept)[:_EMBED_CHARS]
+
+
+def _reference_cores(references: tuple[str, ...], rubric: Rubric) -> tuple[str, ...]:
+    return tuple(_core(split_clauses(strip_tags(normalize(r))), rubric) or r for r in references)
+
+
+def score(
+    reply: str,
+    references: Sequence[str],
+    rubric: Rubric | str | Mapping[str, Any],
+    *,
+    encoder: Encoder | None = None,
+) -> ScoreResult:
+    """Score one trainee reply against references and a rubric.
+
+    Args:
+        reply: The trainee's reply.
+        references: Model replies for this node (may be empty).
+        rubric: A :class:`Rubric`, a built-in name or a rubric spec mapping.
+        encoder: The encoder to use; ``None`` uses :func:`get_encoder`.
+
+    Returns:
+        The explained :class:`ScoreResult`.
+
+    Raises:
+        ValueError: The reply is not a string or too long, references are not strings, or the
+            rubric spec is invalid.
+    """
+    return score_many([(reply, references, rubric)], encoder=encoder)[0]
+
+
+def score_many(
+    items: Iterable[tuple[str, Sequence[str], Rubric | str | Mapping[str, Any]] | Mapping[str, Any]],
+    *,
+    encoder: Encoder | None = None,
+) -> list[ScoreResult]:
+    """Score many replies with one batched encode of all their clauses.
+
+    Args:
+        items: ``(reply, references, rubric)`` tuples or mappings with those keys.
+        encoder: The encoder to use; ``None`` uses :func:`get_encoder`.
+
+    Returns:
+        One :class:`ScoreResult` per item, in order.
+
+    Raises:
+        ValueError: Any item is invalid (nothing is scored then).
+    """
+    prepared = []
+    for item in items:
+        if isinstance(item, Mapping):
+            prepared.append(_prepare(item.get("reply"), item.get("references", ()), item.get("rubric", "")))
+        else:
+            reply, references, rubric = item
+            prepared.append(_prepare(reply, references, rubric))
+    encoder = encoder or get_encoder()
+    all_texts = [t for p in prepared for t in p.embed_texts]
+    vectors = encoder.encode(all_texts) if all_texts else np.zeros((0, 1), dtype=np.float32)
+    results = []
+    offset = 0
+    for p in prepared:
+        n = len(p.embed_texts)
+        results.append(_finish(p, vectors[offset : offset + n], encoder))
+        offset += n
+    return results
+
+
+def _keyword_hit(item: Item, clauses: list[Clause], reply: str) -> Hit | None:
+    for cue in item.keywords:
+        pattern = compile_cue(cue)
+        for clause in clauses:
+            for match in pattern.finditer(clause.text):
+                if match.end() == match.start() or is_negated(clause.text, match.start(), match.end()):
+                    continue
+                start, end = clause.start + match.start(), clause.start + match.end()
+                return Hit(item.id, item.label, item.skill, reply[start:end], start, end, "keyword")
+    return None
+
+
+def _requires_met(item: Item, clauses: list[Clause]) -> bool:
+    for cue in item.requires:
+        pattern = compile_cue(cue)
+        for clause in clauses:
+            for match in pattern.finditer(clause.text):
+                if not is_negated(clause.text, match.start(), match.end()):
+                    return True
+    return False
+
+
+def _blockers(p: _Prepared, action_hit: bool) -> list[BlockerHit]:
+    found: list[BlockerHit] = []
+    for blocker in p.rubric.blockers:
+        allowed = BLOCKER_CATEGORIES.get(blocker.id)
+        if allowed is not None and p.rubric.category not in allowed:
+            continue
+        patterns = [compile_cue(c) for c in blocker.patterns]
+        if blocker.id == "shirk" and not action_hit:
+            patterns += _SOFT_SHIRK
+        span_patterns = [compile_cue(c) for c in blocker.span_patterns]
+        hit = _first_blocker_match(p, patterns, span_patterns, blocker.negatable)
+        if hit is not None:
+            start, end = hit
+            found.append(
+                BlockerHit(blocker.id, blocker.label, blocker.reason, p.reply[start:end], start, end, blocker.cap)
+            )
+    return found
+
+
+def _first_blocker_match(
+    p: _Prepared, patterns: list[re.Pattern[str]], span_patterns: list[re.Pattern[str]], negatable: bool
+) -> tuple[int, int] | None:
+    for pattern in patterns:
+        for clause in p.clauses:
+            for match in pattern.finditer(clause.text):
+                if match.end() == match.start():
+                    continue
+                if negatable and is_negated(clause.text, match.start(), match.end()):
+                    continue
+                return clause.start + match.start(), clause.start + match.end()
+    for pattern in span_patterns:
+        for match in pattern.finditer(p.text):
+            clause = next((c for c in p.clauses if c.start <= match.start() < c.end), None)
+            if clause is None or match.end() == match.start():
+                continue
+            # Only the negation inside the clause where the match ends counts ("燃气泄漏,不要开灯").
+            last = next((c for c in p.clauses if c.start < match.end() <= c.end), clause)
+            local_start = max(0, match.start() - last.start)
+            if negatable and is_negated(last.text, local_start, match.end() - last.start):
+                continue
+            return match.start(), match.end()
+    return None
+
+
+def _tone(text: str) -> Tone:
+    polite = [c for c in _POLITE if c in text]
+    rude = [c for c in _RUDE if c in text]
+    if rude:
+        label = messages.TONE_RUDE
+    elif _INFORMAL_YOU.search(text) and "您" not in text:
+        label = messages.TONE_CURT
+    elif polite:
+        label = messages.TONE_POLITE
+    else:
+        label = messages.TONE_NEUTRAL
+    return Tone(label=label, polite=polite, rude=rude)
+
+
+def _wrong_numbers(text: str, references: tuple[str, ...]) -> list[re.Match[str]]:
+    ref_amounts = {m.group(1) for r in references for m in MONEY.finditer(normalize(r))}
+    if not ref_amounts:
+        return []
+    return [m for m in MONEY.finditer(text) if m.group(1) not in ref_amounts]
+
+
+def _finish(p: _Prepared, vectors: np.ndarray, encoder: Encoder) -> ScoreResult:
+    rubric = p.rubric
+    tone = _tone(p.text)
+    if not p.clauses:
+        misses = [Miss(i.id, i.label, i.skill) for i in rubric.items]
+        return ScoreResult(
+            score=0,
+            band=messages.BAND_FAIL,
+            decided_by="default",
+            semantic=SemanticMatch(-1, "", 0.0, 0.0),
+            hits=[],
+            misses=misses,
+            blockers=[],
+            tone=tone,
+            feedback=messages.FEEDBACK_EMPTY,
+            rubric=rubric.name,
+        )
+
+    # Semantic part: the whole reply (row 0) and each clause against every reference.
+    semantic = SemanticMatch(-1, "", 0.0, 0.0)
+    core_similarity = 0.0
+    row_of = {text: row for row, text in enumerate(p.embed_texts)}
+    if p.references:
+        ref_vectors = encoder.encode_cached(p.references)
+        whole = np.round(vectors[0] @ ref_vectors.T, _ROUND)
+        index = int(np.argmax(whole))
+        raw = round(float(whole[index]), _ROUND)
+        semantic = SemanticMatch(index, p.references[index], raw, round(encoder.calibrate(raw), _ROUND))
+        if p.core:
+            cores = encoder.encode_cached(_reference_cores(p.references, rubric))
+            core_similarity = encoder.calibrate(float(np.round(vectors[row_of[p.core]] @ cores.T, _ROUND).max()))
+
+    # Checklist: keyword cues, then exemplars clause by clause, then reference match.
+    clause_vectors = np.stack([vectors[row_of.get(c.text, 0)] for c in p.clauses])
+    wrong = _wrong_numbers(p.text, p.references)
+    hits: list[Hit] = []
+    misses: list[Miss] = []
+    partial_labels: list[str] = []
+    for item in rubric.items:
+        hit = _keyword_hit(item, p.clauses, p.reply)
+        if hit is None and item.exemplars:
+            ex = encoder.encode_cached(item.exemplars)
+            sims = np.round(clause_vectors @ ex.T, _ROUND).max(axis=1)
+            for ci in np.argsort(-sims, kind="stable"):
+                clause = p.clauses[int(ci)]
+                if encoder.calibrate(float(sims[ci])) < EXEMPLAR_THRESHOLD:
+                    break
+                if not clause_has_negation(clause.text):
+                    hit = Hit(item.id, item.label, item.skill, p.reply[clause.start : clause.end],
+                              clause.start, clause.end, "exemplar")
+                    break
+        if hit is None and item.from_reference and p.core and not wrong and core_similarity >= REFERENCE_HALF:
+            credit = 1.0 if core_similarity >= REFERENCE_FULL else 0.5
+            ref_sims = (clause_vectors @ encoder.encode_cached(p.references).T).max(axis=1)
+            clause = p.clauses[int(np.argmax(ref_sims))]
+            hit = Hit(item.id, item.label, item.skill, p.reply[clause.start : clause.end],
+                      clause.start, clause.end, "reference", credit)
+        if hit is not None and item.requires and not _requires_met(item, p.clauses):
+            hit = Hit(hit.item, hit.label, hit.skill, hit.span, hit.start, hit.end, hit.via, 0.5)
+        if hit is None:
+            misses.append(Miss(item.id, item.label, item.skill))
+        else:
+            if hit.credit < 1.0:
+                partial_labels.append(item.label)
+            hits.append(hit)
+
+    action_hit = any(h.item in ACTION_ITEMS and h.via == "keyword" for h in hits)
+    blockers = _blockers(p, action_hit)
+
+    weights = {item.id: item.weight for item in rubric.items}
+    ratio = sum(weights[h.item] * h.credit for h in hits) / rubric.total_weight
+    checklist = min(1.0, ratio / CHECKLIST_SATURATION)
+    tone_value = TONE_VALUES[tone.label]
+    if p.references:
+        raw_score = WEIGHT_CHECKLIST * checklist + WEIGHT_SEMANTIC * semantic.calibrated + WEIGHT_TONE * tone_value
+        without_semantic = (WEIGHT_CHECKLIST * checklist + WEIGHT_TONE * tone_value) / (1 - WEIGHT_SEMANTIC)
+    else:
+        raw_score = without_semantic = (1 - WEIGHT_TONE) * checklist + WEIGHT_TONE * tone_value
+    uncapped = int(round(100 * raw_score))
+    final = uncapped
+    for blocker in blockers:
+        final = min(final, blocker.cap)
+    final = max(0, min(100, final))
+    band = band_for(final)
+
+    if blockers and final < uncapped:
+        decided_by = "blocker:" + min(blockers, key=lambda b: b.cap).id
+    elif blockers:
+        decided_by = "blocker:" + blockers[0].id
+    elif not hits and not p.references:
+        decided_by = "default"
+    elif p.references and (band_for(int(round(100 * without_semantic))) != band or not hits):
+        decided_by = f"semantic:ref{semantic.index + 1}"
+    else:
+        decided_by = "checklist"
+
+    feedback = _feedback(band, hits, misses, blockers, tone, semantic, p, wrong, partial_labels)
+    return ScoreResult(
+        score=final,
+        band=band,
+        decided_by=decided_by,
+        semantic=semantic,
+        hits=hits,
+        misses=misses,
+        blockers=blockers,
+        tone=tone,
+        feedback=feedback,
+        rubric=rubric.name,
+    )
+
+
+def _feedback(
+    band: str,
+    hits: list[Hit],
+    misses: list[Miss],
+    blockers: list[BlockerHit],
+    tone: Tone,
+    semantic: SemanticMatch,
+    p: _Prepared,
+    wrong: list[re.Match[str]],
+    partial_labels: list[str],
+) -> str:
+    parts = [messages.FEEDBACK_BAND[band]]
+    for blocker in blockers:
+        parts.append(messages.FEEDBACK_BLOCKER.format(label=blocker.label, span=blocker.span, reason=blocker.reason))
+    if wrong:
+        match = wrong[0]
+        parts.append(messages.FEEDBACK_WRONG_NUMBER.format(span=p.reply[match.start() : match.end()]))
+    full = [h.label for h in hits if h.credit >= 1.0]
+    if full:
+        parts.append(messages.FEEDBACK_DONE.format(items=messages.FEEDBACK_LIST_SEP.join(full)))
+    for label in partial_labels:
+        parts.append(messages.FEEDBACK_PARTIAL.format(label=label))
+    if misses:
+        parts.append(messages.FEEDBACK_MISSING.format(items=messages.FEEDBACK_LIST_SEP.join(m.label for m in misses)))
+    if tone.label == messages.TONE_RUDE:
+        parts.append(messages.FEEDBACK_TONE_RUDE.format(words=messages.FEEDBACK_LIST_SEP.join(tone.rude)))
+    elif tone.label == messages.TONE_CURT:
+        parts.append(messages.FEEDBACK_TONE_CURT)
+    if p.references and semantic.calibrated < 0.3 and not blockers:
+        parts.append(messages.FEEDBACK_SEMANTIC_LOW)
+    return "".join(parts)

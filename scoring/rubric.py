@@ -1,0 +1,282 @@
+"""Rubrics: checklist items with cues, and blockers that cap the score.
+
+A rubric spec in content is either a built-in name (``"complaint"``) or a mapping that adjusts a
+built-in one (``base``/``drop``/``weights``/``add``, see ``docs/design.md``). An inline mapping with
+``items`` and no ``base`` defines a whole rubric; it gets the standard blockers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from scoring import messages
+from scoring.text import compile_cue
+
+_ITEM_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_SPEC_KEYS = ("base", "drop", "weights", "add", "name", "items")
+_ITEM_KEYS = ("id", "label", "weight", "skill", "keywords", "exemplars", "requires", "source", "from_reference")
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One checklist item.
+
+    Attributes:
+        id: Stable id used in scenario branches (``hit: [apologize]``).
+        label: Chinese label shown to trainees.
+        weight: Relative weight in the checklist part of the score.
+        skill: Skill tag, a key of ``SKILL_LABELS``.
+        keywords: Literal cues (plain substrings, or regexes with a ``re:`` prefix).
+        exemplars: Sentences matched semantically against each clause of the reply.
+        requires: Optional cues that must also appear in the reply for full credit; without them
+            the item counts half (e.g. dispatching help without saying when).
+        from_reference: The item also counts when the whole reply matches a reference answer
+            closely (used for "answer accurately").
+        source: ``{"file": ..., "section": ...}`` citation in the manuals.
+    """
+
+    id: str
+    label: str
+    weight: float
+    skill: str
+    keywords: tuple[str, ...] = ()
+    exemplars: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+    from_reference: bool = False
+    source: Mapping[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict in the spec format."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "label": self.label,
+            "weight": self.weight,
+            "skill": self.skill,
+            "keywords": list(self.keywords),
+            "exemplars": list(self.exemplars),
+        }
+        if self.requires:
+            data["requires"] = list(self.requires)
+        if self.from_reference:
+            data["from_reference"] = True
+        if self.source:
+            data["source"] = dict(self.source)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Blocker:
+    """A serious fault: when any pattern matches, the score is capped at ``cap``.
+
+    ``negatable`` blockers do not fire inside a negated clause ("这不是您的责任" is not blame).
+    ``patterns`` are matched clause by clause; ``span_patterns`` relate two parts of the reply
+    ("燃气……开灯") and are matched across clauses.
+    """
+
+    id: str
+    label: str
+    reason: str
+    cap: int
+    patterns: tuple[str, ...]
+    negatable: bool = False
+    span_patterns: tuple[str, ...] = ()
+    source: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Rubric:
+    """A named checklist plus the blockers that apply."""
+
+    name: str
+    items: tuple[Item, ...]
+    blockers: tuple[Blocker, ...]
+    category: str = ""
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        """Item ids in order."""
+        return tuple(item.id for item in self.items)
+
+    @property
+    def total_weight(self) -> float:
+        """Sum of the item weights."""
+        return sum(item.weight for item in self.items)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict that :meth:`from_spec` accepts back (as an inline rubric)."""
+        return {"name": self.name, "items": [item.to_dict() for item in self.items]}
+
+    @classmethod
+    def from_spec(cls, spec: Rubric | str | Mapping[str, Any], path: str = "rubric") -> Rubric:
+        """Build a rubric from a built-in name or an adjustment mapping.
+
+        Args:
+            spec: A :class:`Rubric`, a built-in name, a mapping with ``base`` (plus optional
+                ``drop``, ``weights``, ``add``), or an inline mapping with ``items``.
+            path: Where the spec sits in its file, used in error messages.
+
+        Returns:
+            The rubric.
+
+        Raises:
+            ValueError: The spec is malformed; the message names the path and the problem.
+        """
+        from scoring.builtin_rubrics import RUBRICS, STANDARD_BLOCKERS
+
+        if isinstance(spec, Rubric):
+            return spec
+        if isinstance(spec, str):
+            if spec not in RUBRICS:
+                raise ValueError(
+                    f"{path}: " + messages.ERR_UNKNOWN_RUBRIC.format(name=spec, valid=", ".join(RUBRICS))
+                )
+            return RUBRICS[spec]
+        if not isinstance(spec, Mapping):
+            raise ValueError(messages.ERR_SPEC_TYPE.format(path=path, kind=type(spec).__name__))
+        unknown = sorted(set(map(str, spec)) - set(_SPEC_KEYS))
+        if unknown:
+            raise ValueError(
+                messages.ERR_SPEC_KEYS.format(path=path, keys=", ".join(unknown), valid=", ".join(_SPEC_KEYS))
+            )
+        if "base" in spec:
+            base = cls.from_spec(_require_str(spec["base"], f"{path}.base"), f"{path}.base")
+            items = list(base.items)
+            name = base.name
+            blockers = base.blockers
+            category = base.category
+        else:
+            if "items" not in spec:
+                raise ValueError(messages.ERR_SPEC_FIELD.format(path=path, field="base"))
+            items = []
+            name = str(spec.get("name") or "custom")
+            blockers = STANDARD_BLOCKERS
+            category = ""
+        ids = [item.id for item in items]
+        for i, item_id in enumerate(_require_list(spec.get("drop", []), f"{path}.drop")):
+            if item_id not in ids:
+                raise ValueError(
+                    messages.ERR_SPEC_DROP.format(
+                        path=f"{path}.drop[{i}]", item=item_id, base=name, valid=", ".join(ids)
+                    )
+                )
+            items = [item for item in items if item.id != item_id]
+            ids.remove(item_id)
+        weights = spec.get("weights", {}) or {}
+        if not isinstance(weights, Mapping):
+            raise ValueError(messages.ERR_SPEC_TYPE.format(path=f"{path}.weights", kind=type(weights).__name__))
+        for item_id, weight in weights.items():
+            if item_id not in ids:
+                raise ValueError(
+                    messages.ERR_SPEC_WEIGHT_ITEM.format(
+                        path=f"{path}.weights.{item_id}", item=item_id, valid=", ".join(ids)
+                    )
+                )
+            new_weight = _weight(weight, f"{path}.weights.{item_id}")
+            items = [replace(item, weight=new_weight) if item.id == item_id else item for item in items]
+        extra = spec.get("add", []) if "base" in spec else spec.get("items", [])
+        key = "add" if "base" in spec else "items"
+        if not isinstance(extra, Sequence) or isinstance(extra, str):
+            raise ValueError(messages.ERR_SPEC_TYPE.format(path=f"{path}.{key}", kind=type(extra).__name__))
+        for i, raw in enumerate(extra):
+            item = _item_from_dict(raw, f"{path}.{key}[{i}]")
+            if item.id in ids:
+                raise ValueError(messages.ERR_SPEC_DUP.format(path=f"{path}.{key}[{i}].id", item=item.id))
+            items.append(item)
+            ids.append(item.id)
+        if not items:
+            raise ValueError(messages.ERR_SPEC_EMPTY.format(path=path))
+        return cls(name=name, items=tuple(items), blockers=blockers, category=category)
+
+
+def _require_str(value: Any, path: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(messages.ERR_SPEC_STR.format(path=path))
+    return value
+
+
+def _require_list(value: Any, path: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str) or not isinstance(value, Sequence) or not all(isinstance(v, str) for v in value):
+        raise ValueError(messages.ERR_SPEC_LIST.format(path=path))
+    return list(value)
+
+
+def _weight(value: Any, path: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 10:
+        raise ValueError(messages.ERR_SPEC_WEIGHT.format(path=path, value=value))
+    return float(value)
+
+
+def _item_from_dict(raw: Any, path: str) -> Item:
+    from scoring.messages import SKILL_LABELS
+
+    if not isinstance(raw, Mapping):
+        raise ValueError(messages.ERR_SPEC_TYPE.format(path=path, kind=type(raw).__name__))
+    unknown = sorted(set(map(str, raw)) - set(_ITEM_KEYS))
+    if unknown:
+        raise ValueError(
+            messages.ERR_SPEC_KEYS.format(path=path, keys=", ".join(unknown), valid=", ".join(_ITEM_KEYS))
+        )
+    for required in ("id", "label", "weight", "skill"):
+        if required not in raw:
+            raise ValueError(messages.ERR_SPEC_FIELD.format(path=path, field=required))
+    item_id = _require_str(raw["id"], f"{path}.id")
+    if not _ITEM_ID.match(item_id):
+        raise ValueError(messages.ERR_SPEC_ID.format(path=f"{path}.id", item=item_id))
+    skill = _require_str(raw["skill"], f"{path}.skill")
+    if skill not in SKILL_LABELS:
+        raise ValueError(
+            messages.ERR_SPEC_SKILL.format(path=f"{path}.skill", skill=skill, valid=", ".join(SKILL_LABELS))
+        )
+    keywords = _require_list(raw.get("keywords"), f"{path}.keywords")
+    exemplars = _require_list(raw.get("exemplars"), f"{path}.exemplars")
+    requires = _require_list(raw.get("requires"), f"{path}.requires")
+    for key, cues in (("keywords", keywords), ("requires", requires)):
+        for j, cue in enumerate(cues):
+            if not cue.strip() or cue == "re:":
+                raise ValueError(messages.ERR_SPEC_STR.format(path=f"{path}.{key}[{j}]"))
+            try:
+                compile_cue(cue)
+            except re.error as exc:
+                raise ValueError(messages.ERR_SPEC_REGEX.format(path=f"{path}.{key}[{j}]", error=exc)) from exc
+    from_reference = bool(raw.get("from_reference", False))
+    if not keywords and not exemplars and not from_reference:
+        raise ValueError(messages.ERR_SPEC_NO_CUES.format(path=path))
+    source = raw.get("source") or {}
+    if not isinstance(source, Mapping):
+        raise ValueError(messages.ERR_SPEC_TYPE.format(path=f"{path}.source", kind=type(source).__name__))
+    return Item(
+        id=item_id,
+        label=_require_str(raw["label"], f"{path}.label"),
+        weight=_weight(raw["weight"], f"{path}.weight"),
+        skill=skill,
+        keywords=tuple(keywords),
+        exemplars=tuple(s for s in exemplars if s.strip()),
+        requires=tuple(requires),
+        from_reference=from_reference,
+        source={str(k): str(v) for k, v in source.items()},
+    )
+
+
+def get_rubric(name: str) -> Rubric:
+    """Return a built-in rubric by name.
+
+    Args:
+        name: ``complaint``, ``emergency`` or ``inquiry``.
+
+    Returns:
+        The rubric.
+
+    Raises:
+        KeyError: Unknown name; the message lists the valid names.
+    """
+    from scoring.builtin_rubrics import RUBRICS
+
+    try:
+        return RUBRICS[name]
+    except KeyError:
+        raise KeyError(messages.ERR_UNKNOWN_RUBRIC.format(name=name, valid=", ".join(RUBRICS))) from None

@@ -1,0 +1,94 @@
+"""Rubric specs, built-in ids and manual citations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scoring import RUBRICS, Rubric, get_rubric, score
+
+MANUALS = Path(__file__).resolve().parents[3] / "shared" / "manuals"
+
+
+def test_builtin_item_ids_match_the_contract():
+    assert get_rubric("complaint").item_ids == (
+        "apologize", "empathize", "listen", "restate", "solve", "commit_time", "follow_up"
+    )
+    assert get_rubric("emergency").item_ids == ("calm", "safety", "report", "dispatch", "stay_contact", "follow_up")
+    assert get_rubric("inquiry").item_ids == ("greet_org", "answer", "confirm_needs", "close_polite")
+    for rubric in RUBRICS.values():
+        assert {b.id for b in rubric.blockers} == {"shirk", "blame", "threat", "insult", "unsafe"}
+
+
+def test_get_rubric_unknown_lists_names():
+    with pytest.raises(KeyError, match="complaint, emergency, inquiry"):
+        get_rubric("nope")
+
+
+@pytest.mark.skipif(not MANUALS.exists(), reason="manuals not checked out next to the repository")
+def test_every_citation_appears_in_its_manual():
+    for rubric in RUBRICS.values():
+        for entry in [*rubric.items, *rubric.blockers]:
+            text = (MANUALS / entry.source["file"]).read_text(encoding="utf-8")
+            assert entry.source["section"] in text, (rubric.name, entry.id)
+
+
+def test_spec_adjusts_a_builtin():
+    rubric = Rubric.from_spec(
+        {
+            "base": "complaint",
+            "drop": ["follow_up"],
+            "weights": {"commit_time": 3},
+            "add": [
+                {
+                    "id": "explain_fee",
+                    "label": "说明装修保证金的退还条件",
+                    "weight": 2,
+                    "skill": "accuracy",
+                    "keywords": ["保证金", "re:退还?"],
+                    "exemplars": ["装修保证金在验收合格后退还给您"],
+                }
+            ],
+        }
+    )
+    assert "follow_up" not in rubric.item_ids
+    assert rubric.item_ids[-1] == "explain_fee"
+    assert next(i for i in rubric.items if i.id == "commit_time").weight == 3
+    assert Rubric.from_spec("complaint") is RUBRICS["complaint"]
+
+
+def test_added_item_is_scored(encoder):
+    spec = {"base": "inquiry", "add": [{"id": "explain_fee", "label": "说明保证金", "weight": 2, "skill": "accuracy",
+                                        "keywords": ["保证金"]}]}
+    assert "explain_fee" in score("您好,物业客服中心,住宅装修保证金是1000元。", [], spec, encoder=encoder).hit_ids
+
+
+def test_inline_rubric_round_trips():
+    rubric = Rubric.from_spec(get_rubric("inquiry").to_dict())
+    assert rubric.item_ids == get_rubric("inquiry").item_ids
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (42, "rubric: "),
+        ({"base": "nope"}, "rubric.base"),
+        ({"base": "complaint", "drop": ["nope"]}, r"rubric.drop\[0\]"),
+        ({"base": "complaint", "weights": {"nope": 2}}, "rubric.weights.nope"),
+        ({"base": "complaint", "weights": {"solve": -1}}, "rubric.weights.solve"),
+        ({"base": "complaint", "extra": 1}, "extra"),
+        ({"base": "complaint", "add": [{"id": "x", "label": "x", "weight": 1, "skill": "nope", "keywords": ["a"]}]},
+         r"rubric.add\[0\].skill"),
+        ({"base": "complaint", "add": [{"id": "x", "label": "x", "weight": 1, "skill": "accuracy"}]},
+         r"rubric.add\[0\]"),
+        ({"base": "complaint", "add": [{"id": "x", "label": "x", "weight": 1, "skill": "accuracy",
+                                         "keywords": ["re:("]}]}, r"rubric.add\[0\].keywords\[0\]"),
+        ({"base": "complaint", "add": [{"id": "solve", "label": "x", "weight": 1, "skill": "accuracy",
+                                         "keywords": ["a"]}]}, "solve"),
+        ({"base": "inquiry", "drop": ["greet_org", "answer", "confirm_needs", "close_polite"]}, "rubric"),
+    ],
+)
+def test_bad_specs_raise_value_error(spec, message):
+    with pytest.raises(ValueError, match=message):
+        Rubric.from_spec(spec)
