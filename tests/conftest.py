@@ -10,6 +10,7 @@ import itertools
 import os
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -167,3 +168,12 @@ def auth(app, client):
 
 def form_errors(html: str) -> list[str]:
     return re.findall(r'class="field-error">([^<]+)<', html)
+
+
+def shared_path(*parts: str) -> Path:
+    """A file in ../shared (beside the repository), where CI and developers keep the manuals."""
+    for root in (Path(__file__).resolve().parents[2] / "shared", Path("/work/shared")):
+        candidate = root.joinpath(*parts)
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(f"../shared/{'/'.join(parts)} not found beside the repository")

@@ -8,6 +8,7 @@ import pytest
 
 from quizzes import TOPICS, ValidationError, lint_bank, load_bank
 from quizzes.__main__ import main
+from tests.conftest import shared_path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -97,7 +98,7 @@ def test_cli_export_and_import_check(tmp_path, capsys):
 
 
 def test_cli_import_gift_fixture_is_all_or_nothing(capsys, tmp_path):
-    fixture = "/work/shared/interop/moodle-questions.gift.txt"
+    fixture = str(shared_path("interop", "moodle-questions.gift.txt"))
     assert main(["import", fixture, "--check", "--bank", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "第 2 行「Q8」:不支持的题型:问答题(essay)" in out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -20,8 +19,9 @@ from quizzes import (
     template,
 )
 from quizzes.xlsx import HEADERS
+from tests.conftest import shared_path
 
-MOODLE_FIXTURE = Path("/work/shared/interop/moodle-questions.gift.txt")
+MOODLE_FIXTURE = shared_path("interop", "moodle-questions.gift.txt")
 
 
 def test_template_has_chinese_headers_and_an_example_row_that_imports():

@@ -1,0 +1,156 @@
+"""Browser test: a trainee takes and passes a timed assessment one question at a time, then reviews it."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from simulator.content import ContentItem, upsert_content
+from simulator.extensions import db
+from simulator.models import ContentVersion, QuizAttempt, utcnow
+from simulator.quiz import service
+from tests.e2e.conftest import login, screenshot
+
+QUIZ_KEY = "e2e-timed"
+QUIZ_TITLE = "限时考核(浏览器测试)"
+# Short answers are graded by the embedding model; this quiz draws every other type from three topics.
+DEFINITION = {
+    "schema_version": 1,
+    "id": QUIZ_KEY,
+    "title": QUIZ_TITLE,
+    "description": "浏览器测试用:限时 5 分钟,80 分合格。",
+    "mode": "assessment",
+    "time_limit_s": 300,
+    "pass_mark": 80,
+    "max_attempts": 0,
+    "shuffle_options": True,
+    "draw": [
+        {"topic": "投诉处理 L-U-A-S-F", "count": 3, "types": ["single", "multiple", "ordering"]},
+        {"topic": "服务触点标准", "count": 3, "types": ["truefalse", "fill", "ordering"]},
+        {"topic": "礼仪与仪表", "count": 2, "types": ["single", "multiple", "fill"]},
+    ],
+}
+
+
+@pytest.fixture
+def timed_quiz(live_app):
+    """A timed assessment without short answers, current only for the test."""
+    with live_app.app_context():
+        upsert_content("quiz", [ContentItem("quiz", QUIZ_KEY, QUIZ_TITLE, DEFINITION)])
+    yield QUIZ_KEY
+    with live_app.app_context():
+        for row in db.session.execute(db.select(ContentVersion).filter_by(kind="quiz", key=QUIZ_KEY)).scalars():
+            row.is_current = False
+        db.session.commit()
+
+
+def attempt_id_from(url: str) -> int:
+    return int(re.search(r"/quiz/attempt/(\d+)", url).group(1))
+
+
+def answer_correctly(page, item) -> None:
+    """Answer through the form controls, reading the key the test got from the database."""
+    question = item.question
+    kind = question.type_name
+    form = page.locator("#quiz-panel form.quiz-form")
+    if kind == "single":
+        form.locator(f'input[name="answer"][value="{question.answer}"]').check()
+    elif kind == "multiple":
+        for letter in question.answer:
+            form.locator(f'input[name="answer"][value="{letter}"]').check()
+            page.wait_for_function("!document.querySelector('.htmx-request')")
+    elif kind == "truefalse":
+        form.locator(f'input[name="answer"][value="{"true" if question.answer else "false"}"]').check()
+    elif kind == "fill":
+        form.locator('input[name="answer"]').fill(question.answer_text().split(" / ")[0])
+    elif kind == "ordering":
+        shown = item.shown_items()
+        for slot, text in enumerate(question.items):
+            form.locator(f"#quiz-order-{slot}").select_option(str(shown.index(text)))
+            page.wait_for_function("!document.querySelector('.htmx-request')")
+    else:  # pragma: no cover - the definition draws no short answers
+        raise AssertionError(f"unexpected type {kind}")
+
+
+def test_take_and_pass_a_timed_quiz_then_review(page, live_app, timed_quiz):
+    login(page, "demo-trainee")
+    page.get_by_role("link", name="知识测验").click()
+    card = page.locator(".quiz-card", has_text=QUIZ_TITLE)
+    assert "5 分钟" in card.inner_text() and "80 分" in card.inner_text()
+    screenshot(page, "quiz-index")
+    card.get_by_role("button", name="开始考核").click()
+    page.wait_for_url(re.compile(r"/quiz/attempt/\d+"))
+    attempt_id = attempt_id_from(page.url)
+    with live_app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        drawn = service.drawn_questions(attempt)
+        assert attempt.deadline_at is not None
+    assert len(drawn) == 8
+
+    timer = page.locator(".quiz-timer-value")
+    assert re.fullmatch(r"0[45]:\d\d", timer.inner_text())
+    for position, item in enumerate(drawn, start=1):
+        page.get_by_text(f"第 {position} / {len(drawn)} 题").wait_for()
+        assert item.question.stem in page.locator("#quiz-stem").inner_text()
+        answer_correctly(page, item)
+        page.locator(f'.quiz-jump a.answered:text-is("{position}")').wait_for()
+        page.wait_for_function("!document.querySelector('.htmx-request')")
+        assert "答案已保存" in page.locator("#quiz-save-status").inner_text()
+        assert "正确答案" not in page.locator("#quiz-save-status").inner_text()  # assessment: no key yet
+        if position == 1:
+            screenshot(page, "quiz-taking")
+        if position == 2:
+            # a reload loses nothing: the first answer is still there
+            page.reload()
+            page.locator(".quiz-jump a", has_text=re.compile(r"^1$")).click()
+            page.get_by_text(f"第 1 / {len(drawn)} 题").wait_for()
+            assert page.locator(".quiz-jump a.answered").count() == 2
+            page.locator(".quiz-jump a", has_text=re.compile(r"^3$")).click()
+            continue
+        if position < len(drawn):
+            page.get_by_role("link", name="下一题").click()
+
+    assert page.locator(".quiz-progress-text").inner_text().startswith(f"已答 {len(drawn)} / {len(drawn)}")
+    screenshot(page, "quiz-all-answered")
+    page.get_by_role("button", name="交卷").click()
+    page.wait_for_url(f"**/quiz/attempt/{attempt_id}/result")
+    summary = page.locator(".quiz-score").inner_text()
+    assert "100" in summary and "通过" in summary and "未通过" not in summary
+    reviews = page.locator("article.quiz-review")
+    assert reviews.count() == len(drawn)
+    assert page.locator("article.quiz-review.correct").count() == len(drawn)
+    for index, item in enumerate(drawn):
+        text = reviews.nth(index).inner_text()
+        assert item.question.answer_text() in text
+        assert item.question.source.section in text
+    screenshot(page, "quiz-result")
+    with live_app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        assert attempt.passed is True and attempt.score == 100.0
+        assert attempt.submitted_at <= attempt.deadline_at
+
+    page.get_by_role("link", name="返回测验列表").click()
+    history = page.locator("table").last.inner_text()
+    assert QUIZ_TITLE in history and "通过" in history
+
+
+def test_countdown_reaching_zero_hands_the_attempt_in(page, live_app, timed_quiz):
+    login(page, "demo-trainee")
+    page.goto("/quiz/")
+    page.locator(".quiz-card", has_text=QUIZ_TITLE).get_by_role("button", name=re.compile("开始考核|继续作答")).click()
+    page.wait_for_url(re.compile(r"/quiz/attempt/\d+"))
+    attempt_id = attempt_id_from(page.url)
+    with live_app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        attempt.deadline_at = utcnow() + timedelta(seconds=2)
+        db.session.commit()
+    page.reload()
+    page.get_by_text("时间到,正在交卷").wait_for(timeout=10_000)
+    page.wait_for_url(f"**/quiz/attempt/{attempt_id}/result", timeout=15_000)
+    assert "作答时间已到,系统已自动交卷" in page.content()
+    screenshot(page, "quiz-time-up")
+    with live_app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        assert attempt.submitted_at is not None and attempt.passed is False
