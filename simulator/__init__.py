@@ -57,12 +57,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .cli import register_cli
     from .errors import register_error_handlers
     from .main.views import bp as main_bp
+    from .play.views import bp as play_bp
+    from .quiz.views import bp as quiz_bp
     from .security import enforce_roles
     from .templating import register_templating
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(play_bp)
+    app.register_blueprint(quiz_bp)
 
     app.before_request(enforce_roles)
     register_error_handlers(app)

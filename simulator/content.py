@@ -101,3 +101,53 @@ def current_version(kind: str, key: str) -> ContentVersion | None:
             ContentVersion.kind == kind, ContentVersion.key == key, ContentVersion.is_current.is_(True)
         )
     ).scalar_one_or_none()
+
+
+def upsert_content(kind: str, items: Iterable[ContentItem]) -> SyncReport:
+    """Add or update ``items`` of ``kind`` by key, leaving every other key as it is. Commits once.
+
+    Unlike :func:`sync_content` nothing is retired: this is how a trainer's import adds questions to
+    the bank. A changed item gets a new current row; its earlier rows stay for the attempts that used them.
+
+    Raises:
+        ValueError: the same key appears twice in ``items`` (nothing is written).
+    """
+    items = list(items)
+    keys = [item.key for item in items]
+    duplicated = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicated:
+        raise ValueError(f"{kind} {', '.join(duplicated)} appears twice")
+    report = SyncReport(kind)
+    rows = (
+        db.session.execute(db.select(ContentVersion).where(ContentVersion.kind == kind, ContentVersion.key.in_(keys)))
+        .scalars()
+        .all()
+    )
+    by_key: dict[str, list[ContentVersion]] = {}
+    for row in rows:
+        by_key.setdefault(row.key, []).append(row)
+    for item in items:
+        version = item.resolved_version()
+        existing = by_key.get(item.key, [])
+        match = next((row for row in existing if row.version == version), None)
+        if match is not None and match.is_current:
+            report.unchanged += 1
+            continue
+        for row in existing:
+            row.is_current = row is match
+        if match is None:
+            db.session.add(
+                ContentVersion(
+                    kind=kind,
+                    key=item.key,
+                    version=version,
+                    title=item.title,
+                    data=item.data,
+                    source_path=item.source_path,
+                    is_current=True,
+                    loaded_at=utcnow(),
+                )
+            )
+        (report.changed if existing else report.added).append(item.key)
+    db.session.commit()
+    return report

@@ -15,9 +15,10 @@ NAVIGATION = [
     ("quiz.index", "知识测验", {Role.TRAINEE}),
     ("play.review", "学员演练记录", {Role.TRAINER, Role.HR}),
     ("quiz.analysis", "题目分析", {Role.TRAINER}),
+    ("quiz.bank", "题库管理", {Role.TRAINER, Role.ADMIN}),
     ("main.content", "内容库", {Role.TRAINER, Role.ADMIN}),
     ("admin.users", "用户管理", {Role.ADMIN}),
-    ("admin.roster_import", "花名册导入", {Role.ADMIN, Role.HR}),
+    ("admin.roster_import", "花名册导入", {Role.ADMIN}),
 ]
 
 

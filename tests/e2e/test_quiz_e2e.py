@@ -154,3 +154,22 @@ def test_countdown_reaching_zero_hands_the_attempt_in(page, live_app, timed_quiz
     with live_app.app_context():
         attempt = db.session.get(QuizAttempt, attempt_id)
         assert attempt.submitted_at is not None and attempt.passed is False
+
+
+def test_trainer_sees_item_analysis_and_the_bank(page, live_app):
+    with live_app.app_context():
+        submitted = db.session.scalar(
+            db.select(db.func.count(QuizAttempt.id)).where(QuizAttempt.submitted_at.is_not(None))
+        )
+    login(page, "demo-trainer")
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="题目分析").click()
+    if submitted:
+        assert page.locator("table.quiz-analysis tbody tr").count() > 0
+        assert "难度系数" in page.content()
+    else:
+        assert "还没有已交卷的测验记录" in page.content()
+    screenshot(page, "quiz-analysis")
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="题库管理").click()
+    assert "按主题与题型统计" in page.content()
+    page.locator("details.quiz-topic").first.locator("summary").click()
+    screenshot(page, "quiz-bank")

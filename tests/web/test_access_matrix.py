@@ -71,3 +71,18 @@ def test_roles_inside_policy_are_not_refused(client, auth, endpoint, path, metho
             response = client.open(path, method=method)
             assert response.status_code != 403, (role, method, path)
         auth.logout()
+
+
+def test_navigation_only_offers_pages_the_role_may_open(client, auth):
+    from simulator.templating import NAVIGATION
+
+    for role in Role:
+        auth.login(role)
+        html = client.get("/").get_data(as_text=True)
+        for endpoint, label, _roles in NAVIGATION:
+            if endpoint not in client.application.view_functions:
+                continue
+            allowed = allowed_roles(client.application, endpoint)
+            if f">{label}</a>" in html:
+                assert allowed == PUBLIC or role in allowed, (role, endpoint)
+        auth.logout()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -12,9 +11,10 @@ from quizzes import export_xlsx_bytes, import_gift, load_bank, question_from_dic
 from quizzes.xlsx import HEADERS
 from simulator.extensions import db
 from simulator.models import ContentVersion, Role
+from tests.conftest import shared_path
 from tests.web.test_quiz_views import content  # noqa: F401  (fixture)
 
-GIFT_FIXTURE = Path(__file__).resolve().parents[2].parent / "shared" / "interop" / "moodle-questions.gift.txt"
+GIFT_FIXTURE = shared_path("interop", "moodle-questions.gift.txt")
 
 
 def current_questions(app) -> dict[str, dict]:

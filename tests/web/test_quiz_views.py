@@ -147,19 +147,35 @@ def test_answers_are_saved_as_given_and_survive_a_reload(app, client, auth, cont
     auth.login(Role.TRAINEE)
     attempt_id = start(client, "basic-cert")
     drawn = drawn_of(app, attempt_id)
-    response = client.post(f"/quiz/attempt/{attempt_id}/q/1", data=wrong_form(drawn[0]), headers=HX)
+    index = next(i for i, d in enumerate(drawn) if d.question.type_name != "short")
+    url = f"/quiz/attempt/{attempt_id}/q/{index + 1}"
+    response = client.post(url, data=wrong_form(drawn[index]), headers=HX)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "答案已保存" in html
     assert 'id="quiz-overview" hx-swap-oob="true"' in html and "已答 <strong>1</strong> / 20" in html
     assert "正确答案" not in html  # an assessment shows no key before submission
     # change of mind: the same row is updated, not a second one added
-    client.post(f"/quiz/attempt/{attempt_id}/q/1", data=correct_form(drawn[0]), headers=HX)
+    client.post(url, data=correct_form(drawn[index]), headers=HX)
     with app.app_context():
         answers = db.session.execute(db.select(QuizAnswer).filter_by(attempt_id=attempt_id)).scalars().all()
-        assert len(answers) == 1 and answers[0].position == 0 and answers[0].fraction == 1.0
-    page = client.get(f"/quiz/attempt/{attempt_id}/q/1").get_data(as_text=True)
+        assert len(answers) == 1 and answers[0].position == index and answers[0].fraction == 1.0
+    page = client.get(url).get_data(as_text=True)
     assert "答案已保存" in page and 'class="answered current"' in page
+
+
+def test_a_short_answer_is_saved_ungraded_until_submission(app, client, auth, content):
+    user = auth.login(Role.TRAINEE)
+    with app.app_context():
+        attempt_id = start_with_a_short_answer(user, "basic-cert")
+    drawn = drawn_of(app, attempt_id)
+    index = next(i for i, d in enumerate(drawn) if d.question.type_name == "short")
+    response = client.post(f"/quiz/attempt/{attempt_id}/q/{index + 1}", data={"answer": "先致歉,再说明"}, headers=HX)
+    assert "答案已保存" in response.get_data(as_text=True)
+    with app.app_context():
+        answer = db.session.execute(db.select(QuizAnswer).filter_by(attempt_id=attempt_id)).scalar_one()
+        assert answer.response == "先致歉,再说明" and answer.fraction is None
+    assert "先致歉,再说明</textarea>" in client.get(f"/quiz/attempt/{attempt_id}/q/{index + 1}").get_data(as_text=True)
 
 
 def test_plain_post_without_javascript_saves_and_moves_on(app, client, auth, content):
@@ -197,12 +213,13 @@ def test_the_deadline_is_enforced_by_the_server(app, client, auth, content):
     auth.login(Role.TRAINEE)
     attempt_id = start(client, "emergency-cert")
     drawn = drawn_of(app, attempt_id)
-    client.post(f"/quiz/attempt/{attempt_id}/q/1", data=correct_form(drawn[0]), headers=HX)
+    first, second = [i for i, d in enumerate(drawn) if d.question.type_name != "short"][:2]
+    client.post(f"/quiz/attempt/{attempt_id}/q/{first + 1}", data=correct_form(drawn[first]), headers=HX)
     with app.app_context():
         attempt = db.session.get(QuizAttempt, attempt_id)
         attempt.deadline_at = attempt.deadline_at - timedelta(seconds=601 + service.DEADLINE_GRACE_S)
         db.session.commit()
-    response = client.post(f"/quiz/attempt/{attempt_id}/q/2", data=correct_form(drawn[1]), headers=HX)
+    response = client.post(f"/quiz/attempt/{attempt_id}/q/{second + 1}", data=correct_form(drawn[second]), headers=HX)
     assert response.status_code == 409
     assert "作答时间已到" in response.get_data(as_text=True)
     assert response.headers["HX-Redirect"].endswith(f"/quiz/attempt/{attempt_id}/result")
@@ -210,7 +227,7 @@ def test_the_deadline_is_enforced_by_the_server(app, client, auth, content):
     assert attempt.submitted_at is not None and attempt.submitted_at <= attempt.deadline_at
     assert attempt.score == 10.0  # one of ten right; the late answer was not saved
     with app.app_context():
-        late = db.session.execute(db.select(QuizAnswer).filter_by(attempt_id=attempt_id, position=1)).scalar_one()
+        late = db.session.execute(db.select(QuizAnswer).filter_by(attempt_id=attempt_id, position=second)).scalar_one()
         assert late.response is None and late.fraction == 0.0
     result = client.get(f"/quiz/attempt/{attempt_id}/result").get_data(as_text=True)
     assert "作答时间已到" in result

@@ -1,0 +1,1 @@
+"""Quizzes in the browser: taking, results, the bank for trainers, item analysis."""

@@ -1,0 +1,661 @@
+"""Quiz logic for the web app: drawing and freezing attempts, saving answers, deadlines, grading, import.
+
+Views parse the request and call these functions; everything that touches the database lives here.
+The domain rules themselves (question types, draws, grading, item statistics, XLSX/GIFT) come from
+the pure ``quizzes`` package.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from quizzes import (
+    TOPICS,
+    TYPE_LABELS,
+    AttemptData,
+    Bank,
+    BankImportError,
+    DrawnQuestion,
+    GiftParseResult,
+    GradeResult,
+    ItemResponse,
+    ItemStats,
+    MultipleChoice,
+    Ordering,
+    Question,
+    QuizDefinition,
+    ShortAnswer,
+    SingleChoice,
+    TrueFalse,
+    analyse,
+    draw,
+    export_gift,
+    export_xlsx_bytes,
+    grade_attempt,
+    import_gift,
+    import_xlsx,
+    new_seed,
+    parse_gift,
+    question_from_dict,
+)
+from quizzes.types import LETTERS, Scorer, parse_bool, parse_letters
+
+from ..content import ContentItem, SyncReport, upsert_content
+from ..extensions import db
+from ..models import ContentVersion, QuizAnswer, QuizAttempt, User, utcnow
+
+# An answer sent in the last moment travels a little; accept it if it arrives this soon after the deadline.
+DEADLINE_GRACE_S = 3
+MODE_LABELS = {"practice": "练习", "assessment": "考核"}
+
+
+class QuizError(Exception):
+    """A request the rules refuse; ``message`` is shown to the user (Chinese), ``status`` is the HTTP code."""
+
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class TimeUp(QuizError):
+    """The attempt's time limit has passed; the attempt has been submitted."""
+
+
+# -- content ----------------------------------------------------------------------------------------
+def _current_rows(kind: str) -> list[ContentVersion]:
+    query = (
+        db.select(ContentVersion)
+        .where(ContentVersion.kind == kind, ContentVersion.is_current.is_(True))
+        .order_by(ContentVersion.key)
+    )
+    return list(db.session.execute(query).scalars())
+
+
+def load_question(data: Mapping[str, Any]) -> Question:
+    """A question from stored JSON; imported Moodle questions carry no source, so none is required."""
+    return question_from_dict(data, require_source=False)
+
+
+def current_bank() -> tuple[Bank, dict[str, int]]:
+    """The current question bank from the database, and question id -> its ContentVersion id."""
+    rows = _current_rows("question")
+    questions = [load_question(row.data) for row in rows]
+    return Bank(questions=questions), {row.key: row.id for row in rows}
+
+
+def current_quizzes() -> list[tuple[ContentVersion, QuizDefinition]]:
+    """The current quiz definitions with their rows, in title order."""
+    pairs = [(row, QuizDefinition.from_dict(row.data)) for row in _current_rows("quiz")]
+    return sorted(pairs, key=lambda pair: (pair[1].mode != "assessment", pair[1].title))
+
+
+def quiz_definition(attempt: QuizAttempt) -> QuizDefinition:
+    """The definition version the attempt was started from."""
+    return QuizDefinition.from_dict(attempt.content.data)
+
+
+# -- attempts ---------------------------------------------------------------------------------------
+@dataclass
+class QuizSummary:
+    """One row of the trainee's quiz list."""
+
+    row: ContentVersion
+    quiz: QuizDefinition
+    used: int
+    best: float | None
+    passed: bool
+    open_attempt: QuizAttempt | None
+
+    @property
+    def remaining(self) -> int | None:
+        """Attempts left, or None when unlimited."""
+        if not self.quiz.max_attempts:
+            return None
+        return max(0, self.quiz.max_attempts - self.used)
+
+
+def _user_attempts(user: User, quiz_key: str | None = None) -> list[QuizAttempt]:
+    query = db.select(QuizAttempt).where(QuizAttempt.user_id == user.id).order_by(QuizAttempt.started_at.desc())
+    if quiz_key is not None:
+        query = query.where(QuizAttempt.quiz_key == quiz_key)
+    return list(db.session.execute(query).scalars())
+
+
+def close_expired(user: User, *, now: datetime | None = None) -> list[QuizAttempt]:
+    """Submit and grade every open attempt of the user whose time is up; returns them."""
+    now = now or utcnow()
+    closed = []
+    for attempt in _user_attempts(user):
+        if attempt.submitted_at is None and is_expired(attempt, now):
+            submit_attempt(attempt, now=now, auto=True)
+            closed.append(attempt)
+    return closed
+
+
+def quiz_summaries(user: User, *, now: datetime | None = None) -> list[QuizSummary]:
+    """Every current quiz with the user's attempts used, best score and open attempt."""
+    close_expired(user, now=now)
+    attempts = _user_attempts(user)
+    summaries = []
+    for row, quiz in current_quizzes():
+        mine = [a for a in attempts if a.quiz_key == quiz.id]
+        scores = [a.score for a in mine if a.submitted_at is not None and a.score is not None]
+        summaries.append(
+            QuizSummary(
+                row=row,
+                quiz=quiz,
+                used=len(mine),
+                best=max(scores) if scores else None,
+                passed=any(a.passed for a in mine if a.submitted_at is not None),
+                open_attempt=next((a for a in mine if a.submitted_at is None), None),
+            )
+        )
+    return summaries
+
+
+def attempt_history(user: User) -> list[QuizAttempt]:
+    """The user's attempts, newest first."""
+    return _user_attempts(user)
+
+
+def start_attempt(user: User, quiz_key: str, *, now: datetime | None = None, seed: int | None = None) -> QuizAttempt:
+    """Start (or resume) the user's attempt at a quiz.
+
+    An open attempt of the same quiz is resumed rather than a second one drawn. A new attempt draws
+    its questions with a fresh seed (recorded), shuffles options as the definition says and freezes
+    the drawn questions into the attempt, so later bank edits never change it.
+
+    Args:
+        user: the trainee.
+        quiz_key: the quiz definition id.
+        now: the server time (tests pass one).
+        seed: the draw seed (tests pass one); a fresh random seed otherwise.
+
+    Raises:
+        QuizError: unknown quiz (404), or no attempts left (409).
+    """
+    now = now or utcnow()
+    row = next((r for r, _ in current_quizzes() if r.key == quiz_key), None)
+    if row is None:
+        raise QuizError("测验不存在或已下线。", 404)
+    quiz = QuizDefinition.from_dict(row.data)
+    close_expired(user, now=now)
+    mine = _user_attempts(user, quiz.id)
+    open_attempt = next((a for a in mine if a.submitted_at is None), None)
+    if open_attempt is not None:
+        return open_attempt
+    if quiz.max_attempts and len(mine) >= quiz.max_attempts:
+        raise QuizError(f"「{quiz.title}」最多可作答 {quiz.max_attempts} 次,您的作答次数已用完。")
+    bank, version_ids = current_bank()
+    seed = new_seed() if seed is None else seed
+    try:
+        drawn = draw(quiz, bank, seed)
+    except ValueError as error:
+        raise QuizError(f"题库题目不足,无法组卷:{error}", 409) from error
+    attempt = QuizAttempt(
+        user_id=user.id,
+        content_id=row.id,
+        quiz_key=quiz.id,
+        mode=quiz.mode,
+        seed=seed,
+        questions=[{**item.to_dict(), "content_id": version_ids.get(item.id)} for item in drawn],
+        started_at=now,
+        deadline_at=now + timedelta(seconds=quiz.time_limit_s) if quiz.time_limit_s else None,
+    )
+    db.session.add(attempt)
+    db.session.commit()
+    return attempt
+
+
+def get_own_attempt(user: User, attempt_id: int) -> QuizAttempt:
+    """The user's own attempt; someone else's, or none, is a 404 (never reveal that it exists).
+
+    Raises:
+        QuizError: with status 404.
+    """
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id:
+        raise QuizError("测验记录不存在。", 404)
+    return attempt
+
+
+def drawn_questions(attempt: QuizAttempt) -> list[DrawnQuestion]:
+    """The attempt's frozen questions, in the order shown.
+
+    ``DrawnQuestion.from_dict`` insists on a source; imported Moodle questions have none, so the
+    question is rebuilt here with :func:`load_question`.
+    """
+    return [
+        DrawnQuestion(load_question(item["question"]), tuple(int(i) for i in item["permutation"]))
+        for item in attempt.questions
+    ]
+
+
+def is_expired(attempt: QuizAttempt, now: datetime | None = None) -> bool:
+    """The deadline (plus the grace for answers in flight) has passed."""
+    if attempt.deadline_at is None:
+        return False
+    return (now or utcnow()) > attempt.deadline_at + timedelta(seconds=DEADLINE_GRACE_S)
+
+
+def seconds_left(attempt: QuizAttempt, now: datetime | None = None) -> int | None:
+    """Whole seconds until the deadline (0 when past), or None without a time limit."""
+    if attempt.deadline_at is None:
+        return None
+    return max(0, int((attempt.deadline_at - (now or utcnow())).total_seconds()))
+
+
+def answers_by_position(attempt: QuizAttempt) -> dict[int, QuizAnswer]:
+    """Saved answers keyed by 0-based position."""
+    return {answer.position: answer for answer in attempt.answers}
+
+
+def is_answered(response: Any) -> bool:
+    """Whether a stored response counts as an answer (an ordering needs every slot filled)."""
+    if response is None:
+        return False
+    if isinstance(response, str):
+        return bool(response.strip())
+    if isinstance(response, list):
+        return bool(response) and all(isinstance(v, str) and v for v in response)
+    return True
+
+
+def has_content(response: Any) -> bool:
+    """Whether anything at all was answered (a partly ordered list counts)."""
+    if isinstance(response, list):
+        return any(response)
+    return is_answered(response)
+
+
+def parse_response(drawn: DrawnQuestion, form: Mapping[str, Any], getlist: Any) -> Any:
+    """Turn the posted form into the response the question type grades.
+
+    Args:
+        drawn: the question as shown.
+        form: the posted form (``answer`` field).
+        getlist: ``form.getlist`` (multiple choice ticks, ordering slots).
+
+    Returns:
+        single: a letter; multiple: sorted letters; truefalse: bool or None; fill/short: the text;
+        ordering: the item texts in the trainee's order ("" for a slot not chosen yet).
+    """
+    question = drawn.question
+    if isinstance(question, SingleChoice):
+        value = str(form.get("answer", "")).strip().upper()
+        return value if value and value in LETTERS[: len(question.options)] else None
+    if isinstance(question, MultipleChoice):
+        letters = parse_letters([str(v) for v in getlist("answer")]) or []
+        return [item for item in letters if LETTERS.index(item) < len(question.options)]
+    if isinstance(question, TrueFalse):
+        return parse_bool(str(form.get("answer", "")))
+    if isinstance(question, Ordering):
+        shown = drawn.shown_items()
+        order = []
+        for value in getlist("order")[: len(shown)]:
+            text = str(value).strip()
+            order.append(shown[int(text)] if text.isdigit() and int(text) < len(shown) else "")
+        return order + [""] * (len(shown) - len(order))
+    return str(form.get("answer", ""))[:4000]
+
+
+def save_answer(attempt: QuizAttempt, position: int, response: Any, *, now: datetime | None = None) -> QuizAnswer:
+    """Store the answer to one question as it is given (one row per position, updated in place).
+
+    Non-short questions are graded right away (practice quizzes show the feedback); short answers
+    are graded on submission, where ``scoring`` runs once for the attempt.
+
+    Args:
+        attempt: an open attempt.
+        position: 0-based position of the question.
+        response: from :func:`parse_response`.
+        now: the server time.
+
+    Raises:
+        TimeUp: the time limit has passed (the attempt is submitted now; the answer is not saved).
+        QuizError: the attempt was already submitted, or the position does not exist (404).
+    """
+    now = now or utcnow()
+    if attempt.submitted_at is not None:
+        raise QuizError("本次测验已交卷,答案不能再修改。")
+    if is_expired(attempt, now):
+        submit_attempt(attempt, now=now, auto=True)
+        raise TimeUp("作答时间已到,系统已自动交卷,这次提交的答案未被保存。")
+    drawn = drawn_questions(attempt)
+    if not 0 <= position < len(drawn):
+        raise QuizError("题目不存在。", 404)
+    item = drawn[position]
+    if isinstance(item.question, ShortAnswer):
+        fraction, result = None, None
+    else:
+        grade = item.grade(response)
+        fraction, result = grade.fraction, grade.to_dict()
+    for retry in (False, True):
+        answer = answers_by_position(attempt).get(position)
+        if answer is None:
+            answer = QuizAnswer(attempt=attempt, position=position, question_key=item.id)
+            db.session.add(answer)
+        answer.response, answer.saved_at, answer.fraction, answer.result = response, now, fraction, result
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # two saves of the same question raced to insert its row: the other one won, update that row
+            db.session.rollback()
+            if retry:
+                raise
+            db.session.refresh(attempt)
+    return answer
+
+
+def submit_attempt(
+    attempt: QuizAttempt, *, now: datetime | None = None, auto: bool = False, scorer: Scorer | None = None
+) -> QuizAttempt:
+    """Grade every question, store each grade and the attempt's score and pass/fail. Idempotent.
+
+    Args:
+        attempt: the attempt (an already submitted one is returned unchanged).
+        now: the server time; an auto-submission of an expired attempt is stamped with its deadline.
+        auto: the time ran out (the submission time is the deadline).
+        scorer: short-answer scorer (``scoring.score`` by default).
+    """
+    if attempt.submitted_at is not None:
+        return attempt
+    now = now or utcnow()
+    quiz = quiz_definition(attempt)
+    drawn = drawn_questions(attempt)
+    saved = answers_by_position(attempt)
+    responses = {item.id: saved[pos].response for pos, item in enumerate(drawn) if pos in saved}
+    result = grade_attempt(quiz, drawn, responses, scorer=scorer)
+    for position, item in enumerate(drawn):
+        answer = saved.get(position)
+        if answer is None:
+            answer = QuizAnswer(attempt=attempt, position=position, question_key=item.id, response=None, saved_at=now)
+            db.session.add(answer)
+        grade = result.results[item.id]
+        answer.fraction, answer.result = grade.fraction, grade.to_dict()
+    attempt.score = result.percent
+    attempt.passed = result.passed
+    attempt.submitted_at = min(now, attempt.deadline_at) if auto and attempt.deadline_at else now
+    db.session.commit()
+    return attempt
+
+
+# -- presenting -------------------------------------------------------------------------------------
+def response_text(drawn: DrawnQuestion, response: Any) -> str:
+    """The trainee's answer as the results page shows it (Chinese)."""
+    question = drawn.question
+    if not has_content(response):
+        return "未作答"
+    if isinstance(question, SingleChoice):
+        index = LETTERS.find(str(response))
+        return f"{response}. {question.options[index]}" if 0 <= index < len(question.options) else "未作答"
+    if isinstance(question, MultipleChoice):
+        letters = [c for c in response if LETTERS.index(c) < len(question.options)]
+        return ";".join(f"{c}. {question.options[LETTERS.index(c)]}" for c in letters) or "未作答"
+    if isinstance(question, TrueFalse):
+        return "对" if response else "错"
+    if isinstance(question, Ordering):
+        return " → ".join(v or "(空)" for v in response)
+    return str(response)
+
+
+@dataclass
+class ReviewItem:
+    """One question on the results page."""
+
+    position: int
+    drawn: DrawnQuestion
+    response: Any
+    your_answer: str
+    grade: GradeResult | None
+
+    @property
+    def question(self) -> Question:
+        """The question as shown."""
+        return self.drawn.question
+
+    @property
+    def status(self) -> str:
+        """``correct`` / ``partial`` / ``wrong`` / ``unanswered``."""
+        if not has_content(self.response):
+            return "unanswered"
+        if self.grade is None:
+            return "wrong"
+        if self.grade.correct:
+            return "correct"
+        return "partial" if self.grade.fraction > 0 else "wrong"
+
+
+def review(attempt: QuizAttempt) -> list[ReviewItem]:
+    """The per-question review of a submitted attempt."""
+    saved = answers_by_position(attempt)
+    items = []
+    for position, drawn in enumerate(drawn_questions(attempt)):
+        answer = saved.get(position)
+        response = answer.response if answer else None
+        grade = GradeResult.from_dict(answer.result) if answer and answer.result else None
+        items.append(ReviewItem(position, drawn, response, response_text(drawn, response), grade))
+    return items
+
+
+# -- the bank for trainers --------------------------------------------------------------------------
+def topic_order(topic: str) -> tuple[int, str]:
+    """Bank topics in the manuals' order, anything imported under another topic after them."""
+    return (TOPICS.index(topic) if topic in TOPICS else len(TOPICS), topic)
+
+
+@dataclass
+class BankOverview:
+    """Counts of the current bank by topic and type, and the questions per topic."""
+
+    total: int
+    types: list[str]
+    rows: list[tuple[str, dict[str, int], int]]
+    questions: dict[str, list[Question]]
+    without_source: int
+    not_exported_to_gift: int
+
+
+def bank_overview() -> BankOverview:
+    """The current bank grouped by topic and type."""
+    bank, _ = current_bank()
+    by_topic: dict[str, list[Question]] = {}
+    for question in bank:
+        by_topic.setdefault(question.topic, []).append(question)
+    topics = sorted(by_topic, key=topic_order)
+    rows = []
+    for topic in topics:
+        counts = Counter(q.type_name for q in by_topic[topic])
+        rows.append((topic, {t: counts.get(t, 0) for t in TYPE_LABELS}, len(by_topic[topic])))
+    return BankOverview(
+        total=len(bank),
+        types=list(TYPE_LABELS),
+        rows=rows,
+        questions={t: sorted(by_topic[t], key=lambda q: q.id) for t in topics},
+        without_source=sum(1 for q in bank if q.source is None),
+        not_exported_to_gift=sum(1 for q in bank if q.type_name in ("ordering", "short")),
+    )
+
+
+def _export_order() -> list[Question]:
+    bank, _ = current_bank()
+    return sorted(bank, key=lambda q: (topic_order(q.topic), q.id))
+
+
+def bank_xlsx() -> bytes:
+    """The current bank as an XLSX workbook (the template's columns)."""
+    return export_xlsx_bytes(_export_order())
+
+
+def bank_gift() -> str:
+    """The current bank as Moodle GIFT; a leading comment lists what GIFT cannot hold."""
+    exported = export_gift(_export_order())
+    head = [f"// 管家实训题库导出:{len(exported.exported)} 题。"]
+    if exported.skipped:
+        head.append(f"// 未导出 {len(exported.skipped)} 题(GIFT 无对应题型):")
+        head += [f"//   {qid}: {reason}" for qid, reason in exported.skipped]
+    return "\n".join(head) + "\n\n" + exported.text
+
+
+@dataclass
+class ImportOutcome:
+    """What an import did: the upsert report and the number of questions read."""
+
+    report: SyncReport
+    count: int
+    skipped: list[str] = field(default_factory=list)
+
+
+def _store_questions(questions: Sequence[Question], origin: str) -> SyncReport:
+    items = [ContentItem("question", q.id, q.stem[:200], q.to_dict(), origin) for q in questions]
+    return upsert_content("question", items)
+
+
+def import_xlsx_upload(data: bytes, filename: str) -> ImportOutcome:
+    """Import an XLSX bank, all or nothing: every row must be valid and cite its source.
+
+    Raises:
+        BankImportError: every problem, with the Excel row and column; nothing is stored.
+    """
+    questions = import_xlsx(data, topics=TOPICS, require_source=True)
+    return ImportOutcome(_store_questions(questions, f"导入:{filename}"[:300]), len(questions))
+
+
+def decode_text(data: bytes) -> str:
+    """Decode an uploaded text file: UTF-8 (with or without BOM), else GB18030 (Chinese Windows).
+
+    Raises:
+        BankImportError: neither encoding reads it.
+    """
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise BankImportError(["文件编码无法识别,请另存为 UTF-8 编码的文本文件"], "GIFT")
+
+
+def preview_gift(text: str) -> GiftParseResult:
+    """What a GIFT file would import and what it cannot (by line and name), without storing anything.
+
+    Raises:
+        BankImportError: the file holds no question at all.
+    """
+    result = parse_gift(text)
+    if not result.questions and not result.problems:
+        raise BankImportError(["第 1 行:文件中没有题目"], "GIFT")
+    return result
+
+
+def import_gift_text(text: str, filename: str) -> ImportOutcome:
+    """Import the supported questions of a GIFT file the trainer has confirmed; in one commit.
+
+    Raises:
+        BankImportError: the file holds no importable question.
+    """
+    result = import_gift(text, strict=False)
+    if not result.questions:
+        raise BankImportError(result.skipped or ["文件中没有可导入的题目"], "GIFT")
+    report = _store_questions(result.questions, f"导入:{filename}"[:300])
+    return ImportOutcome(report, len(result.questions), [str(p) for p in result.skipped])
+
+
+# -- item analysis ----------------------------------------------------------------------------------
+@dataclass
+class AnalysisRow:
+    """One question on the item-analysis page."""
+
+    question_id: str
+    question: Question | None
+    stats: ItemStats
+    options: list[tuple[str, str, int, float, bool]]  # letter, text, count, percent, is_key
+
+
+@dataclass
+class Analysis:
+    """The item-analysis page: which attempts were used and the per-question rows."""
+
+    attempt_count: int
+    quiz_choices: list[tuple[str, str, int]]
+    selected: str
+    rows: list[AnalysisRow]
+    flagged: int
+
+
+def _submitted_attempts(site_id: int | None) -> list[QuizAttempt]:
+    query = db.select(QuizAttempt).where(QuizAttempt.submitted_at.is_not(None)).order_by(QuizAttempt.id)
+    if site_id is not None:
+        query = query.join(User, QuizAttempt.user_id == User.id).where(User.site_id == site_id)
+    return list(db.session.execute(query).scalars())
+
+
+def attempt_data(attempt: QuizAttempt) -> AttemptData:
+    """One submitted attempt as ``quizzes.analysis`` wants it (option letters mapped back to the bank's)."""
+    saved = answers_by_position(attempt)
+    items: dict[str, ItemResponse] = {}
+    for position, drawn in enumerate(drawn_questions(attempt)):
+        answer = saved.get(position)
+        fraction = answer.fraction if answer is not None and answer.fraction is not None else 0.0
+        chosen = drawn.original_choice(answer.response) if answer is not None else []
+        items[drawn.id] = ItemResponse(fraction, tuple(chosen))
+    return AttemptData(items)
+
+
+def item_analysis(site_id: int | None, quiz_key: str = "") -> Analysis:
+    """Facility, discrimination, option frequencies and flags over submitted attempts.
+
+    Args:
+        site_id: only attempts by users of this site (None: every site, for administrators).
+        quiz_key: only attempts at this quiz; ``""`` picks the quiz with the most attempts, ``"*"`` all.
+    """
+    attempts = _submitted_attempts(site_id)
+    counts = Counter(a.quiz_key for a in attempts)
+    titles = {a.quiz_key: a.content.title for a in attempts}
+    choices = [(key, titles[key], n) for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    selected = quiz_key if quiz_key == "*" or quiz_key in counts else (choices[0][0] if choices else "*")
+    used = [a for a in attempts if selected == "*" or a.quiz_key == selected]
+    bank, _ = current_bank()
+    option_letters = {q.id: LETTERS[: len(q.options)] for q in bank if isinstance(q, SingleChoice | MultipleChoice)}
+    stats = analyse((attempt_data(a) for a in used), options=option_letters)
+    rows = []
+    for qid, item in stats.items():
+        question = bank.get(qid) if qid in bank else None
+        options = []
+        if isinstance(question, SingleChoice | MultipleChoice):
+            keys = set(question.answer) if isinstance(question, MultipleChoice) else {question.answer}
+            for index, text in enumerate(question.options):
+                letter = LETTERS[index]
+                options.append(
+                    (
+                        letter,
+                        text,
+                        item.option_counts.get(letter, 0),
+                        item.option_percent.get(letter, 0.0),
+                        letter in keys,
+                    )
+                )
+        rows.append(AnalysisRow(qid, question, item, options))
+    rows.sort(key=lambda r: (not _has_quality_flag(r.stats), r.stats.facility, r.question_id))
+    return Analysis(
+        attempt_count=len(used),
+        quiz_choices=choices,
+        selected=selected,
+        rows=rows,
+        flagged=sum(1 for r in rows if _has_quality_flag(r.stats)),
+    )
+
+
+def _has_quality_flag(stats: ItemStats) -> bool:
+    return any(flag != "few_attempts" for flag in stats.flags)
+
+
+def type_label(question: Question | None) -> str:
+    """Chinese type name, or a dash for a question no longer in the bank."""
+    return TYPE_LABELS[question.type_name] if question is not None else "—"
