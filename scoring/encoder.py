@@ -98,6 +98,16 @@ class Encoder:
         return f"Encoder({self.name!r}, loaded={self._model is not None})"
 
     @property
+    def loaded(self) -> bool:
+        """Whether the model has been loaded in this process."""
+        return self._model is not None
+
+    def is_cached(self, texts: Sequence[str]) -> bool:
+        """Whether every text already has a cached embedding (see :meth:`encode_cached`)."""
+        with self._cache_lock:
+            return all(text in self._cache for text in texts)
+
+    @property
     def model(self) -> SentenceTransformer:
         """The underlying ``SentenceTransformer`` (loaded on first use)."""
         if self._model is None:

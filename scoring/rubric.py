@@ -3,6 +3,26 @@
 A rubric spec in content is either a built-in name (``"complaint"``) or a mapping that adjusts a
 built-in one (``base``/``drop``/``weights``/``add``, see ``docs/design.md``). An inline mapping with
 ``items`` and no ``base`` defines a whole rubric; it gets the standard blockers.
+
+Either mapping may also carry ``add_blockers``: faults specific to one scenario node, for example
+dangerous advice that only makes sense there ("你们自己动手把树抬开"). Each entry has
+
+* ``id``: one of the standard blocker ids (``shirk``, ``blame``, ``threat``, ``insult``, ``unsafe``);
+  the hit is reported under that id and its Chinese label;
+* ``reason``: why it is a fault, in Chinese (shown to the trainee);
+* ``keywords``: plain substrings or ``re:`` regexes, matched clause by clause;
+* ``cap`` (optional): the score cap, 0 to 54 (default: the standard blocker's cap).
+
+Node blockers honour negation like the built-in ones ("请千万不要自己动手抬" does not fire), apply
+whatever the rubric's category, and are checked before the standard blockers of the same id::
+
+    rubric:
+      base: emergency
+      add_blockers:
+        - id: unsafe
+          reason: 倒伏的大树不稳,业主自行抬树、拖树可能被砸伤。
+          keywords: ["re:(自己|一起)(动手)?.{0,4}(抬|搬|拖|挪)"]
+          cap: 5
 """
 
 from __future__ import annotations
@@ -16,7 +36,10 @@ from scoring import messages
 from scoring.text import compile_cue
 
 _ITEM_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_SPEC_KEYS = ("base", "drop", "weights", "add", "name", "items")
+_SPEC_KEYS = ("base", "drop", "weights", "add", "add_blockers", "name", "items")
+_BLOCKER_KEYS = ("id", "reason", "keywords", "cap", "source")
+# A blocker's cap must keep the score below the pass mark (55), so any blocker means 不合格.
+MAX_BLOCKER_CAP = 54
 _ITEM_KEYS = ("id", "label", "weight", "skill", "keywords", "exemplars", "requires", "source", "from_reference")
 
 
@@ -85,15 +108,27 @@ class Blocker:
     span_patterns: tuple[str, ...] = ()
     source: Mapping[str, str] = field(default_factory=dict)
 
+    def to_spec(self) -> dict[str, Any]:
+        """JSON-safe ``add_blockers`` entry for this blocker (clause patterns only)."""
+        data: dict[str, Any] = {"id": self.id, "reason": self.reason, "keywords": list(self.patterns), "cap": self.cap}
+        if self.source:
+            data["source"] = dict(self.source)
+        return data
+
 
 @dataclass(frozen=True, slots=True)
 class Rubric:
-    """A named checklist plus the blockers that apply."""
+    """A named checklist plus the blockers that apply.
+
+    ``added_blockers`` come from a spec's ``add_blockers``: they are checked first and apply
+    whatever the category.
+    """
 
     name: str
     items: tuple[Item, ...]
     blockers: tuple[Blocker, ...]
     category: str = ""
+    added_blockers: tuple[Blocker, ...] = ()
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -107,7 +142,10 @@ class Rubric:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict that :meth:`from_spec` accepts back (as an inline rubric)."""
-        return {"name": self.name, "items": [item.to_dict() for item in self.items]}
+        data: dict[str, Any] = {"name": self.name, "items": [item.to_dict() for item in self.items]}
+        if self.added_blockers:
+            data["add_blockers"] = [blocker.to_spec() for blocker in self.added_blockers]
+        return data
 
     @classmethod
     def from_spec(cls, spec: Rubric | str | Mapping[str, Any], path: str = "rubric") -> Rubric:
@@ -115,7 +153,8 @@ class Rubric:
 
         Args:
             spec: A :class:`Rubric`, a built-in name, a mapping with ``base`` (plus optional
-                ``drop``, ``weights``, ``add``), or an inline mapping with ``items``.
+                ``drop``, ``weights``, ``add``, ``add_blockers``), or an inline mapping with ``items``
+                (plus optional ``add_blockers``).
             path: Where the spec sits in its file, used in error messages.
 
         Returns:
@@ -130,9 +169,7 @@ class Rubric:
             return spec
         if isinstance(spec, str):
             if spec not in RUBRICS:
-                raise ValueError(
-                    f"{path}: " + messages.ERR_UNKNOWN_RUBRIC.format(name=spec, valid=", ".join(RUBRICS))
-                )
+                raise ValueError(f"{path}: " + messages.ERR_UNKNOWN_RUBRIC.format(name=spec, valid=", ".join(RUBRICS)))
             return RUBRICS[spec]
         if not isinstance(spec, Mapping):
             raise ValueError(messages.ERR_SPEC_TYPE.format(path=path, kind=type(spec).__name__))
@@ -147,6 +184,7 @@ class Rubric:
             name = base.name
             blockers = base.blockers
             category = base.category
+            added = list(base.added_blockers)
         else:
             if "items" not in spec:
                 raise ValueError(messages.ERR_SPEC_FIELD.format(path=path, field="base"))
@@ -154,6 +192,7 @@ class Rubric:
             name = str(spec.get("name") or "custom")
             blockers = STANDARD_BLOCKERS
             category = ""
+            added = []
         ids = [item.id for item in items]
         for i, item_id in enumerate(_require_list(spec.get("drop", []), f"{path}.drop")):
             if item_id not in ids:
@@ -188,7 +227,15 @@ class Rubric:
             ids.append(item.id)
         if not items:
             raise ValueError(messages.ERR_SPEC_EMPTY.format(path=path))
-        return cls(name=name, items=tuple(items), blockers=blockers, category=category)
+        raw_blockers = spec.get("add_blockers", []) or []
+        if not isinstance(raw_blockers, Sequence) or isinstance(raw_blockers, str):
+            raise ValueError(
+                messages.ERR_SPEC_TYPE.format(path=f"{path}.add_blockers", kind=type(raw_blockers).__name__)
+            )
+        standard = {blocker.id: blocker for blocker in STANDARD_BLOCKERS}
+        for i, raw in enumerate(raw_blockers):
+            added.append(_blocker_from_dict(raw, f"{path}.add_blockers[{i}]", standard))
+        return cls(name=name, items=tuple(items), blockers=blockers, category=category, added_blockers=tuple(added))
 
 
 def _require_str(value: Any, path: str) -> str:
@@ -218,9 +265,7 @@ def _item_from_dict(raw: Any, path: str) -> Item:
         raise ValueError(messages.ERR_SPEC_TYPE.format(path=path, kind=type(raw).__name__))
     unknown = sorted(set(map(str, raw)) - set(_ITEM_KEYS))
     if unknown:
-        raise ValueError(
-            messages.ERR_SPEC_KEYS.format(path=path, keys=", ".join(unknown), valid=", ".join(_ITEM_KEYS))
-        )
+        raise ValueError(messages.ERR_SPEC_KEYS.format(path=path, keys=", ".join(unknown), valid=", ".join(_ITEM_KEYS)))
     for required in ("id", "label", "weight", "skill"):
         if required not in raw:
             raise ValueError(messages.ERR_SPEC_FIELD.format(path=path, field=required))
@@ -258,6 +303,57 @@ def _item_from_dict(raw: Any, path: str) -> Item:
         exemplars=tuple(s for s in exemplars if s.strip()),
         requires=tuple(requires),
         from_reference=from_reference,
+        source={str(k): str(v) for k, v in source.items()},
+    )
+
+
+def _cues(raw: Any, path: str) -> list[str]:
+    cues = _require_list(raw, path)
+    for j, cue in enumerate(cues):
+        if not cue.strip() or cue == "re:":
+            raise ValueError(messages.ERR_SPEC_STR.format(path=f"{path}[{j}]"))
+        try:
+            pattern = compile_cue(cue)
+        except re.error as exc:
+            raise ValueError(messages.ERR_SPEC_REGEX.format(path=f"{path}[{j}]", error=exc)) from exc
+        if pattern.match(""):
+            raise ValueError(messages.ERR_SPEC_EMPTY_MATCH.format(path=f"{path}[{j}]"))
+    return cues
+
+
+def _blocker_from_dict(raw: Any, path: str, standard: Mapping[str, Blocker]) -> Blocker:
+    if not isinstance(raw, Mapping):
+        raise ValueError(messages.ERR_SPEC_TYPE.format(path=path, kind=type(raw).__name__))
+    unknown = sorted(set(map(str, raw)) - set(_BLOCKER_KEYS))
+    if unknown:
+        raise ValueError(
+            messages.ERR_SPEC_KEYS.format(path=path, keys=", ".join(unknown), valid=", ".join(_BLOCKER_KEYS))
+        )
+    for required in ("id", "reason", "keywords"):
+        if required not in raw:
+            raise ValueError(messages.ERR_SPEC_FIELD.format(path=path, field=required))
+    blocker_id = _require_str(raw["id"], f"{path}.id")
+    if blocker_id not in standard:
+        raise ValueError(
+            messages.ERR_SPEC_BLOCKER_ID.format(path=f"{path}.id", blocker=blocker_id, valid=", ".join(standard))
+        )
+    base = standard[blocker_id]
+    keywords = _cues(raw["keywords"], f"{path}.keywords")
+    if not keywords:
+        raise ValueError(messages.ERR_SPEC_LIST.format(path=f"{path}.keywords"))
+    cap = raw.get("cap", base.cap)
+    if isinstance(cap, bool) or not isinstance(cap, int) or not 0 <= cap <= MAX_BLOCKER_CAP:
+        raise ValueError(messages.ERR_SPEC_CAP.format(path=f"{path}.cap", value=cap, limit=MAX_BLOCKER_CAP))
+    source = raw.get("source") or {}
+    if not isinstance(source, Mapping):
+        raise ValueError(messages.ERR_SPEC_TYPE.format(path=f"{path}.source", kind=type(source).__name__))
+    return Blocker(
+        id=blocker_id,
+        label=base.label,
+        reason=_require_str(raw["reason"], f"{path}.reason"),
+        cap=cap,
+        patterns=tuple(keywords),
+        negatable=True,
         source={str(k): str(v) for k, v in source.items()},
     )
 

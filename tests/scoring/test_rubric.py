@@ -92,3 +92,60 @@ def test_inline_rubric_round_trips():
 def test_bad_specs_raise_value_error(spec, message):
     with pytest.raises(ValueError, match=message):
         Rubric.from_spec(spec)
+
+
+TREE_BLOCKER = {
+    "id": "unsafe",
+    "reason": "倒伏的大树不稳,让业主自己动手抬树可能砸伤人。",
+    "keywords": ["re:(自己|大家|你们|一起)(动手)?.{0,4}(把)?(树枝|树干|树)?(抬|搬|拖|挪)(开|走)"],
+    "cap": 5,
+}
+
+
+def test_add_blockers_round_trip():
+    rubric = Rubric.from_spec({"base": "emergency", "add_blockers": [TREE_BLOCKER]})
+    assert rubric.item_ids == get_rubric("emergency").item_ids
+    assert [(b.id, b.label, b.cap) for b in rubric.added_blockers] == [("unsafe", "应急中的危险指引", 5)]
+    data = rubric.to_dict()
+    assert data["add_blockers"][0]["keywords"] == TREE_BLOCKER["keywords"]
+    assert Rubric.from_spec(data).added_blockers == rubric.added_blockers
+    without_cap = {k: v for k, v in TREE_BLOCKER.items() if k != "cap"}
+    shirk = Rubric.from_spec({"base": "complaint", "add_blockers": [{**without_cap, "id": "shirk"}]})
+    assert shirk.added_blockers[0].cap == 10  # the standard 推诿 cap
+
+
+@pytest.mark.parametrize(
+    ("base", "reply", "fires"),
+    [
+        ("emergency", "行,你们自己动手把树抬开吧。", True),
+        ("emergency", "大家一起把树枝搬开就能过了。", True),
+        ("emergency", "请千万不要自己动手把树抬开,等专业人员来清理。", False),
+        ("emergency", "请大家不要一起去把树挪开,太危险了。", False),
+        ("complaint", "你们自己动手把树抬开吧。", True),
+    ],
+)
+def test_added_blocker_fires_and_honours_negation(encoder, base, reply, fires):
+    result = score(reply, [], {"base": base, "add_blockers": [TREE_BLOCKER]}, encoder=encoder)
+    assert ("unsafe" in result.blocker_ids) is fires
+    if fires:
+        hit = next(b for b in result.blockers if b.id == "unsafe")
+        assert hit.reason == TREE_BLOCKER["reason"] and result.score <= 5
+        assert reply[hit.start : hit.end] == hit.span
+
+
+@pytest.mark.parametrize(
+    ("blocker", "message"),
+    [
+        ("unsafe", r"rubric.add_blockers\[0\]: "),
+        ({"id": "nope", "reason": "x", "keywords": ["a"]}, r"rubric.add_blockers\[0\].id.*unsafe"),
+        ({"id": "unsafe", "keywords": ["a"]}, r"rubric.add_blockers\[0\].*reason"),
+        ({"id": "unsafe", "reason": "x", "keywords": []}, r"rubric.add_blockers\[0\].keywords"),
+        ({"id": "unsafe", "reason": "x", "keywords": ["re:("]}, r"rubric.add_blockers\[0\].keywords\[0\]"),
+        ({"id": "unsafe", "reason": "x", "keywords": ["re:a?"]}, r"rubric.add_blockers\[0\].keywords\[0\]"),
+        ({"id": "unsafe", "reason": "x", "keywords": ["a"], "cap": 80}, r"rubric.add_blockers\[0\].cap"),
+        ({"id": "unsafe", "reason": "x", "keywords": ["a"], "label": "x"}, "label"),
+    ],
+)
+def test_bad_added_blockers_raise_value_error(blocker, message):
+    with pytest.raises(ValueError, match=message):
+        Rubric.from_spec({"base": "emergency", "add_blockers": [blocker]})

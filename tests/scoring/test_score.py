@@ -106,3 +106,19 @@ def test_import_is_cheap():
     code = f"import sys, scoring; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=".")
     assert out.stdout.strip() == "[]"
+
+
+def test_warm_up_in_a_background_thread_prepares_a_cold_process():
+    code = """
+import threading, scoring
+enc = scoring.get_encoder()
+exemplars = [i.exemplars for r in scoring.RUBRICS.values() for i in r.items if i.exemplars]
+print(enc.loaded, any(enc.is_cached(e) for e in exemplars))
+worker = threading.Thread(target=scoring.warm_up)
+worker.start()
+result = scoring.score("您先别慌,我马上安排师傅十分钟内到。", [], "emergency")
+worker.join()
+print(enc.loaded, all(enc.is_cached(e) for e in exemplars), result.band in scoring.BANDS)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=".")
+    assert out.stdout.split() == ["False", "False", "True", "True", "True"]
