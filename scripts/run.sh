@@ -12,4 +12,4 @@ echo "==> 加载情景库、题库与测验"
 echo "==> 演示账号"
 .venv/bin/flask seed-demo
 echo "==> 启动:http://127.0.0.1:5000 (Ctrl+C 停止)"
-exec .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"
+GUANJIA_WARMUP=1 exec .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"

