@@ -51,41 +51,17 @@ def content_hash(data: dict[str, Any]) -> str:
 
 
 def sync_content(kind: str, items: Iterable[ContentItem]) -> SyncReport:
-    """Make ``items`` the current content of ``kind``, keeping every earlier version. Commits once."""
-    report = SyncReport(kind)
+    """Make ``items`` the current content of ``kind``, keeping every earlier version. Commits once.
+
+    Keys that are no longer among ``items`` stop being current (retired).
+
+    Raises:
+        ValueError: the same key appears twice in ``items`` (nothing is written).
+    """
+    items = _unique(kind, items)
     rows = db.session.execute(db.select(ContentVersion).where(ContentVersion.kind == kind)).scalars().all()
-    by_key: dict[str, list[ContentVersion]] = {}
-    for row in rows:
-        by_key.setdefault(row.key, []).append(row)
-    seen: set[str] = set()
-    for item in items:
-        if item.key in seen:
-            raise ValueError(f"{kind} {item.key} appears twice")
-        seen.add(item.key)
-        version = item.resolved_version()
-        existing = by_key.get(item.key, [])
-        match = next((row for row in existing if row.version == version), None)
-        was_current = any(row.is_current and row.version == version for row in existing)
-        for row in existing:
-            row.is_current = row is match
-        if match is None:
-            db.session.add(
-                ContentVersion(
-                    kind=kind,
-                    key=item.key,
-                    version=version,
-                    title=item.title,
-                    data=item.data,
-                    source_path=item.source_path,
-                    is_current=True,
-                    loaded_at=utcnow(),
-                )
-            )
-            (report.changed if existing else report.added).append(item.key)
-        elif was_current:
-            report.unchanged += 1
-        else:
-            report.changed.append(item.key)
+    report, by_key = _apply(kind, items, rows)
+    seen = {item.key for item in items}
     for key, existing in by_key.items():
         if key not in seen and any(row.is_current for row in existing):
             for row in existing:
@@ -93,14 +69,6 @@ def sync_content(kind: str, items: Iterable[ContentItem]) -> SyncReport:
             report.retired.append(key)
     db.session.commit()
     return report
-
-
-def current_version(kind: str, key: str) -> ContentVersion | None:
-    return db.session.execute(
-        db.select(ContentVersion).where(
-            ContentVersion.kind == kind, ContentVersion.key == key, ContentVersion.is_current.is_(True)
-        )
-    ).scalar_one_or_none()
 
 
 def upsert_content(kind: str, items: Iterable[ContentItem]) -> SyncReport:
@@ -112,17 +80,32 @@ def upsert_content(kind: str, items: Iterable[ContentItem]) -> SyncReport:
     Raises:
         ValueError: the same key appears twice in ``items`` (nothing is written).
     """
-    items = list(items)
+    items = _unique(kind, items)
     keys = [item.key for item in items]
-    duplicated = sorted({key for key in keys if keys.count(key) > 1})
-    if duplicated:
-        raise ValueError(f"{kind} {', '.join(duplicated)} appears twice")
-    report = SyncReport(kind)
     rows = (
         db.session.execute(db.select(ContentVersion).where(ContentVersion.kind == kind, ContentVersion.key.in_(keys)))
         .scalars()
         .all()
     )
+    report, _ = _apply(kind, items, rows)
+    db.session.commit()
+    return report
+
+
+def _unique(kind: str, items: Iterable[ContentItem]) -> list[ContentItem]:
+    items = list(items)
+    keys = [item.key for item in items]
+    duplicated = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicated:
+        raise ValueError(f"{kind} {', '.join(duplicated)} appears twice")
+    return items
+
+
+def _apply(
+    kind: str, items: list[ContentItem], rows: Iterable[ContentVersion]
+) -> tuple[SyncReport, dict[str, list[ContentVersion]]]:
+    """Make each item's version current (adding a row when the version is new); no commit."""
+    report = SyncReport(kind)
     by_key: dict[str, list[ContentVersion]] = {}
     for row in rows:
         by_key.setdefault(row.key, []).append(row)
@@ -136,18 +119,35 @@ def upsert_content(kind: str, items: Iterable[ContentItem]) -> SyncReport:
         for row in existing:
             row.is_current = row is match
         if match is None:
-            db.session.add(
-                ContentVersion(
-                    kind=kind,
-                    key=item.key,
-                    version=version,
-                    title=item.title,
-                    data=item.data,
-                    source_path=item.source_path,
-                    is_current=True,
-                    loaded_at=utcnow(),
-                )
+            row = ContentVersion(
+                kind=kind,
+                key=item.key,
+                version=version,
+                title=item.title,
+                data=item.data,
+                source_path=item.source_path,
+                is_current=True,
+                loaded_at=utcnow(),
             )
+            db.session.add(row)
+            by_key.setdefault(item.key, []).append(row)
         (report.changed if existing else report.added).append(item.key)
-    db.session.commit()
-    return report
+    return report, by_key
+
+
+def current_content(kind: str) -> list[ContentVersion]:
+    """The current rows of one kind, by key."""
+    query = (
+        db.select(ContentVersion)
+        .where(ContentVersion.kind == kind, ContentVersion.is_current.is_(True))
+        .order_by(ContentVersion.key)
+    )
+    return list(db.session.execute(query).scalars())
+
+
+def current_version(kind: str, key: str) -> ContentVersion | None:
+    return db.session.execute(
+        db.select(ContentVersion).where(
+            ContentVersion.kind == kind, ContentVersion.key == key, ContentVersion.is_current.is_(True)
+        )
+    ).scalar_one_or_none()

@@ -8,8 +8,9 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import func
 
+from ..content import current_content
 from ..extensions import db
-from ..models import Attempt, ContentVersion, QuizAttempt, Role, Site, User
+from ..models import Attempt, QuizAttempt, Role, Site, User
 from ..security import any_role, public, roles_required
 
 bp = Blueprint("main", __name__)
@@ -51,15 +52,6 @@ def health():
     """Liveness probe for the load balancer: checks the database answers."""
     db.session.execute(db.select(1))
     return {"status": "ok"}
-
-
-def current_content(kind: str) -> list[ContentVersion]:
-    query = (
-        db.select(ContentVersion)
-        .where(ContentVersion.kind == kind, ContentVersion.is_current.is_(True))
-        .order_by(ContentVersion.key)
-    )
-    return list(db.session.execute(query).scalars())
 
 
 def _trainee_summary(user: User) -> dict:

@@ -46,7 +46,7 @@ from quizzes import (
 )
 from quizzes.types import LETTERS, Scorer, parse_bool, parse_letters
 
-from ..content import ContentItem, SyncReport, upsert_content
+from ..content import ContentItem, SyncReport, current_content, upsert_content
 from ..extensions import db
 from ..models import ContentVersion, QuizAnswer, QuizAttempt, User, utcnow
 
@@ -69,15 +69,6 @@ class TimeUp(QuizError):
 
 
 # -- content ----------------------------------------------------------------------------------------
-def _current_rows(kind: str) -> list[ContentVersion]:
-    query = (
-        db.select(ContentVersion)
-        .where(ContentVersion.kind == kind, ContentVersion.is_current.is_(True))
-        .order_by(ContentVersion.key)
-    )
-    return list(db.session.execute(query).scalars())
-
-
 def load_question(data: Mapping[str, Any]) -> Question:
     """A question from stored JSON; imported Moodle questions carry no source, so none is required."""
     return question_from_dict(data, require_source=False)
@@ -85,14 +76,14 @@ def load_question(data: Mapping[str, Any]) -> Question:
 
 def current_bank() -> tuple[Bank, dict[str, int]]:
     """The current question bank from the database, and question id -> its ContentVersion id."""
-    rows = _current_rows("question")
+    rows = current_content("question")
     questions = [load_question(row.data) for row in rows]
     return Bank(questions=questions), {row.key: row.id for row in rows}
 
 
 def current_quizzes() -> list[tuple[ContentVersion, QuizDefinition]]:
     """The current quiz definitions with their rows, in title order."""
-    pairs = [(row, QuizDefinition.from_dict(row.data)) for row in _current_rows("quiz")]
+    pairs = [(row, QuizDefinition.from_dict(row.data)) for row in current_content("quiz")]
     return sorted(pairs, key=lambda pair: (pair[1].mode != "assessment", pair[1].title))
 
 
