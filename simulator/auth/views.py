@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db, limiter, login_manager
 from ..models import User, utcnow
 from ..security import any_role, public
-from .forms import LoginForm
+from .forms import LoginForm, PasswordForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -58,6 +58,24 @@ def logout():
     logout_user()
     flash("您已安全退出。", "info")
     return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@any_role
+def change_password():
+    """Change one's own password (after an admin's reset, for instance)."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append("当前密码不正确。")
+        elif form.new.data == form.current.data:
+            form.new.errors.append("新密码不能与当前密码相同。")
+        else:
+            current_user.set_password(form.new.data)
+            db.session.commit()
+            flash("密码已修改。", "success")
+            return redirect(url_for("main.home"), code=303)
+    return render_template("auth/password.html", form=form), 422 if form.errors else 200
 
 
 def _safe_next(target: str | None) -> str:

@@ -121,3 +121,33 @@ def test_csrf_required_for_htmx_requests_too(client, auth):
     assert response.status_code == 400
     with client.application.app_context():
         assert db.session.get(User, target_id).active is True
+
+
+def test_user_changes_own_password(app, client, auth):
+    user = auth.login("trainee")
+    response = client.post(
+        "/auth/password", data={"current": PASSWORD, "new": "a-brand-new-pass", "confirm": "a-brand-new-pass"}
+    )
+    assert response.status_code == 303
+    auth.logout()
+    assert client.post("/auth/login", data={"username": user.username, "password": PASSWORD}).status_code == 401
+    assert (
+        client.post("/auth/login", data={"username": user.username, "password": "a-brand-new-pass"}).status_code == 303
+    )
+
+
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ({"current": "wrong-password", "new": "a-brand-new-pass", "confirm": "a-brand-new-pass"}, "当前密码不正确"),
+        ({"current": PASSWORD, "new": "short", "confirm": "short"}, "新密码至少 8 位"),
+        ({"current": PASSWORD, "new": "a-brand-new-pass", "confirm": "another-pass-123"}, "两次输入的新密码不一致"),
+        ({"current": PASSWORD, "new": PASSWORD, "confirm": PASSWORD}, "不能与当前密码相同"),
+    ],
+)
+def test_password_change_errors_keep_the_old_password(app, client, auth, data, message):
+    user = auth.login("trainee")
+    response = client.post("/auth/password", data=data)
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, user.id).check_password(PASSWORD)
