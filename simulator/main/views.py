@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 from sqlalchemy import func
 
-from ..content import current_content
+import scenarios
+import scoring
+
+from ..content import current_content, current_version
 from ..extensions import db
 from ..models import Attempt, QuizAttempt, Role, Site, User
 from ..security import any_role, public, roles_required
@@ -44,6 +47,30 @@ def content():
         question_count=len(questions),
         quizzes=current_content("quiz"),
     )
+
+
+@bp.route("/content/scenarios/<key>")
+@roles_required(Role.TRAINER, Role.ADMIN)
+def scenario_detail(key: str):
+    """One scenario for trainers: persona, every node with its lines, references and branches, the graph."""
+    row = current_version("scenario", key)
+    if row is None:
+        abort(404)
+    scenario = scenarios.Scenario.from_dict(row.data)
+    return render_template(
+        "main/scenario.html",
+        row=row,
+        s=scenario,
+        mermaid=scenarios.to_mermaid(scenario),
+        conditions={node.id: [branch_label(b) for b in node.branches] for node in scenario.nodes.values()},
+        skills=scoring.SKILL_LABELS,
+    )
+
+
+def branch_label(branch: scenarios.Branch) -> str:
+    condition = branch.when.describe() if branch.when is not None else "其他情况"
+    change = f"情绪 {branch.emotion:+d}" if branch.emotion else "情绪不变"
+    return f"{condition} → {change} → {branch.to}"
 
 
 @bp.route("/healthz")

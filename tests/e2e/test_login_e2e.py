@@ -51,3 +51,13 @@ def test_login_page_on_a_phone(browser, live_server):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, "login-phone")
     context.close()
+
+
+def test_trainer_sees_the_scenario_graph_rendered(page):
+    login(page, "demo-trainer")
+    page.goto("/content")
+    page.get_by_role("link", name="电梯困人").first.click()
+    graph = page.locator("#scenario-graph svg")
+    graph.wait_for()
+    assert graph.locator(".node").count() >= 4
+    screenshot(page, "scenario-graph")
