@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
@@ -277,7 +278,7 @@ _COMMON_KEYS = ("id", "type", "stem", "explanation", "topic", "difficulty", "sou
 
 
 @dataclass
-class Question:
+class Question(ABC):
     """Fields every question type shares. Use a subclass; ``type_name`` names it in the registry."""
 
     type_name: ClassVar[str] = ""
@@ -346,8 +347,9 @@ class Question:
         return question
 
     @classmethod
+    @abstractmethod
     def _parse_specific(cls, data: Mapping[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
+        """The type's own fields, parsed from the bank mapping."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the bank mapping (the inverse of :meth:`from_dict`), YAML/JSON-safe."""
@@ -360,19 +362,22 @@ class Question:
             out["source"] = self.source.to_dict()
         return out
 
+    @abstractmethod
     def _specific_dict(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """The type's own fields as bank data."""
 
     def validate(self) -> None:
         """Check the type-specific invariants; raises :class:`ValidationError`."""
+        # Parsing already checked the shape; types with further invariants override this.
+        return None
 
+    @abstractmethod
     def grade(self, response: Any, *, scorer: Scorer | None = None) -> GradeResult:
         """Grade one response; ``scorer`` only matters for short answers."""
-        raise NotImplementedError
 
+    @abstractmethod
     def answer_text(self) -> str:
         """The correct answer as the results page shows it (Chinese)."""
-        raise NotImplementedError
 
 
 # -- choice types -----------------------------------------------------------------------------------
