@@ -143,14 +143,14 @@ class _Skip(Exception):
 
 def _escape_pre(text: str) -> str:
     text = text.replace("\\\\", _BACKSLASH)
-    for char, placeholder in _ESCAPES.items():
-        text = text.replace("\\" + char, placeholder)
+    for char, sentinel in _ESCAPES.items():
+        text = text.replace("\\" + char, sentinel)
     return text
 
 
 def _escape_post(text: str) -> str:
-    for placeholder, char in _UNESCAPE.items():
-        text = text.replace(placeholder, char)
+    for sentinel, char in _UNESCAPE.items():
+        text = text.replace(sentinel, char)
     return text
 
 
