@@ -1,9 +1,12 @@
 """Command line: ``python -m scoring score`` (JSON Lines) and ``python -m scoring explain``.
 
 Each input line is ``{"reply": "...", "references": ["..."], "rubric": "complaint"}``; ``rubric`` may
-also be an inline rubric object. ``score`` writes one JSON line per input, in order; ``explain``
-prints the same for a person to read. A bad line gets ``{"error": "..."}``, the other lines are still
-scored, and the exit code is 1 at the end.
+also be an inline rubric object. A line may instead (or also) name ``"scenario"`` and ``"node"`` ids of
+the library: the node's references and rubric (with its facts and dangers) are then used where the
+line gives none. ``score`` writes one JSON line per input, in order; ``explain`` prints the same for
+a person to read. A bad line gets ``{"error": "..."}``, the other lines are still scored, and the
+exit code is 1 at the end. ``python -m scoring train`` builds the learned model from the repository's
+data.
 """
 
 from __future__ import annotations
@@ -32,6 +35,15 @@ def _parse(lines: list[str]) -> list[tuple[int, dict[str, Any] | None, str | Non
         if not isinstance(data, dict):
             parsed.append((number, None, messages.ERR_CLI_OBJECT.format(line=number)))
             continue
+        if "scenario" in data or "node" in data:
+            info = _library().get((str(data.get("scenario")), str(data.get("node"))))
+            if info is None:
+                parsed.append((number, None, messages.ERR_CLI_NODE.format(
+                    line=number, scenario=data.get("scenario"), node=data.get("node"))))
+                continue
+            data = {**data}
+            data.setdefault("references", list(info.references))
+            data.setdefault("rubric", info.rubric)
         try:
             _prepare(data.get("reply"), data.get("references", []), data.get("rubric", "complaint"))
         except ValueError as exc:
@@ -39,6 +51,18 @@ def _parse(lines: list[str]) -> list[tuple[int, dict[str, Any] | None, str | Non
             continue
         parsed.append((number, data, None))
     return parsed
+
+
+_LIBRARY: dict | None = None
+
+
+def _library() -> dict:
+    global _LIBRARY
+    if _LIBRARY is None:
+        from scoring.train import library_nodes
+
+        _LIBRARY = library_nodes()
+    return _LIBRARY
 
 
 def _explain(result: ScoreResult) -> str:
@@ -51,13 +75,15 @@ def _explain(result: ScoreResult) -> str:
         )
     if result.hits:
         lines.append(messages.EXPLAIN_HITS)
-        lines += [f"  + {h.label}({h.item}):“{h.span}” [{h.via}]" for h in result.hits]
+        lines += [f"  + {h.label}({h.item}):“{h.span}” [{h.via} {h.confidence:.2f}] {h.evidence}" for h in result.hits]
     if result.misses:
         lines.append(messages.EXPLAIN_MISSES)
         lines += [f"  - {m.label}({m.item})" for m in result.misses]
     if result.blockers:
         lines.append(messages.EXPLAIN_BLOCKERS)
-        lines += [f"  ! {b.label}({b.id}):“{b.span}”,{b.reason}" for b in result.blockers]
+        lines += [f"  ! {b.label}({b.id}):“{b.span}”,{b.reason} [{b.stage}] {b.evidence}" for b in result.blockers]
+    for fact in result.wrong_facts:
+        lines.append(f"  ✗ {fact.span} → {fact.label}")
     lines.append(messages.EXPLAIN_TONE.format(label=result.tone.label))
     lines.append(messages.EXPLAIN_FEEDBACK.format(feedback=result.feedback))
     return "\n".join(lines)
@@ -104,6 +130,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m scoring", description="Score trainee replies (JSON Lines on stdin)."
     )
-    parser.add_argument("command", choices=("score", "explain"), help="score: JSON Lines out; explain: readable text")
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "command", choices=("score", "explain", "train"),
+        help="score: JSON Lines out; explain: readable text; train: build the learned model",
+    )
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "train":
+        from scoring.train import main as train_main
+
+        return train_main(rest)
     return run(args.command, sys.stdin, sys.stdout)

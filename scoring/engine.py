@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from scoring import messages
+from scoring.bands import band_for
 from scoring.builtin_rubrics import (
     ACTION_ITEMS,
     BLOCKER_CATEGORIES,
@@ -38,6 +39,9 @@ from scoring.builtin_rubrics import (
     SOFT_SHIRK_CUES,
 )
 from scoring.encoder import Encoder, get_encoder
+from scoring.features import PreparedReply, prepare
+from scoring.model import ScorerModel, get_model
+from scoring.pipeline import analyse, finish, learned_covers
 from scoring.result import BlockerHit, Hit, Miss, ScoreResult, SemanticMatch, Tone
 from scoring.rubric import Blocker, Item, Rubric
 from scoring.text import (
@@ -53,9 +57,6 @@ from scoring.text import (
     splits_word,
     strip_tags,
 )
-
-BANDS = (messages.BAND_EXCELLENT, messages.BAND_GOOD, messages.BAND_PASS, messages.BAND_FAIL)
-BAND_THRESHOLDS = ((85, messages.BAND_EXCELLENT), (70, messages.BAND_GOOD), (55, messages.BAND_PASS))
 
 WEIGHT_CHECKLIST = 0.55
 WEIGHT_SEMANTIC = 0.30
@@ -81,14 +82,6 @@ _SPAN_ANCHORS = 20
 _POLITE = tuple(normalize(c) for c in POLITE_CUES)
 _RUDE = tuple(normalize(c) for c in RUDE_CUES)
 _INFORMAL_YOU = re.compile(r"你(?!好)")
-
-
-def band_for(score: int) -> str:
-    """Return the band of a 0-100 score."""
-    for threshold, band in BAND_THRESHOLDS:
-        if score >= threshold:
-            return band
-    return messages.BAND_FAIL
 
 
 @dataclass(slots=True)
@@ -195,12 +188,18 @@ def score_many(
     items: Iterable[tuple[str, Sequence[str], Rubric | str | Mapping[str, Any]] | Mapping[str, Any]],
     *,
     encoder: Encoder | None = None,
+    model: ScorerModel | None = None,
 ) -> list[ScoreResult]:
     """Score many replies with one batched encode of all their clauses.
+
+    Replies whose rubric the learned scorer covers (most items have a trained classifier: the
+    role-play rubrics) go through :mod:`scoring.pipeline`; others (quiz key points, custom inline
+    rubrics) through the checklist formula of this module.
 
     Args:
         items: ``(reply, references, rubric)`` tuples or mappings with those keys.
         encoder: The encoder to use; ``None`` uses :func:`get_encoder`.
+        model: The learned model; ``None`` uses the process-wide one for the encoder.
 
     Returns:
         One :class:`ScoreResult` per item, in order.
@@ -216,13 +215,28 @@ def score_many(
             reply, references, rubric = item
             prepared.append(_prepare(reply, references, rubric))
     encoder = encoder or get_encoder()
-    all_texts = [t for p in prepared for t in p.embed_texts]
+    learned: dict[int, PreparedReply] = {}
+    if any(p.clauses for p in prepared):
+        model = model or get_model(encoder.name)
+        for i, p in enumerate(prepared):
+            if p.clauses and learned_covers(model, p.rubric):
+                learned[i] = prepare(p.reply)
+    texts_of = {
+        i: ([learned[i].whole, *learned[i].clause_texts] if i in learned else p.embed_texts)
+        for i, p in enumerate(prepared)
+    }
+    all_texts = [t for i in range(len(prepared)) for t in texts_of[i]]
     vectors = encoder.encode(all_texts) if all_texts else np.zeros((0, 1), dtype=np.float32)
     results = []
     offset = 0
-    for p in prepared:
-        n = len(p.embed_texts)
-        results.append(_finish(p, vectors[offset : offset + n], encoder))
+    for i, p in enumerate(prepared):
+        n = len(texts_of[i])
+        chunk = vectors[offset : offset + n]
+        if i in learned:
+            analysis = analyse(model, encoder, learned[i], chunk, p.references, p.rubric)
+            results.append(finish(model, analysis, p.rubric))
+        else:
+            results.append(_finish(p, chunk, encoder))
         offset += n
     return results
 

@@ -49,7 +49,9 @@ FEEDBACK_TONE_RUDE = "语气生硬,避免使用“{words}”这类说法,多用�
 FEEDBACK_TONE_CURT = "多用“您”“请”等礼貌用语。"
 FEEDBACK_SEMANTIC_LOW = "与参考答复的意思差距较大,请对照参考答复。"
 FEEDBACK_WRONG_NUMBER = "答复中的“{span}”与标准答复不符,请核实后再答。"
+FEEDBACK_WRONG_FACT = "“{span}”说得不对,手册的规定是:{label}。"
 FEEDBACK_LIST_SEP = "、"
+FACT_REFERENCE_AMOUNT = "参考答复给出的金额是 {amounts}"
 
 
 # Error messages (the CLI and Rubric.from_spec raise these; the path part stays in ascii).
@@ -73,10 +75,12 @@ ERR_SPEC_NO_CUES = "{path}: 条目至少需要一个关键词或范例句"
 ERR_SPEC_EMPTY = "{path}: 删除后评分标准没有任何条目"
 ERR_SPEC_BLOCKER_ID = "{path}: 未知的严重问题类型 {blocker!r},可用的有:{valid}"
 ERR_SPEC_CAP = "{path}: 封顶分必须是 0 到 {limit} 之间的整数,收到 {value!r}"
+ERR_SPEC_FACT_EMPTY = "{path}: 事实至少要给出 accept(正确说法)或 wrong(常见错误说法)之一"
 ERR_SPEC_EMPTY_MATCH = "{path}: 关键词不能匹配空字符串"
 ERR_CLI_JSON = "第 {line} 行不是合法的 JSON:{error}"
 ERR_CLI_OBJECT = "第 {line} 行必须是 JSON 对象"
 ERR_CLI_FIELD = "第 {line} 行:{error}"
+ERR_CLI_NODE = "第 {line} 行:情景库里没有情景 {scenario!r} 的节点 {node!r}"
 
 # A short reply scored once per built-in rubric by ``warm_up`` (never shown to anyone).
 WARM_UP_REPLY = "您好,请您别着急,我马上安排师傅半小时内上门处理,处理完给您回访。"

@@ -10,9 +10,12 @@ from typing import Any
 class Hit:
     """A checklist item the reply satisfied.
 
-    ``via`` is ``"keyword"`` (a cue matched literally), ``"exemplar"`` (a clause matched an exemplar
-    sentence semantically) or ``"reference"`` (the reply matched a reference answer). ``credit`` is
-    1.0, or 0.5 when the item is only partly done (e.g. help dispatched without saying when).
+    ``via`` is the stage that decided: ``"classifier"`` (the clause classifier trained on labelled
+    clauses), ``"keyword"`` (a cue of an item no classifier knows matched literally), ``"exemplar"``
+    (a clause matched an exemplar sentence semantically) or ``"reference"`` (the reply matched a
+    reference answer). ``credit`` is 1.0, or 0.5 when the item is only partly done. ``confidence``
+    is the classifier's probability; ``evidence`` the nearest labelled example that decided
+    (``"<example id>: <text>"``).
     """
 
     item: str
@@ -23,6 +26,8 @@ class Hit:
     end: int
     via: str
     credit: float = 1.0
+    confidence: float = 0.0
+    evidence: str = ""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Hit:
@@ -41,6 +46,7 @@ class Miss:
     item: str
     label: str
     skill: str
+    confidence: float = 0.0
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Miss:
@@ -54,7 +60,13 @@ class Miss:
 
 @dataclass(frozen=True, slots=True)
 class BlockerHit:
-    """A blocker found in the reply; ``cap`` is the highest score the reply can then get."""
+    """A blocker found in the reply; ``cap`` is the highest score the reply can then get.
+
+    ``stage`` is what decided: ``rule:<id>`` (a must-never-miss rule), ``danger:<id>`` (close to a
+    node's declared danger and read as advice by the classifier), ``node`` (a node's own pattern,
+    confirmed by the classifier), ``classifier`` or ``keyword`` (the cue lists, for rubrics the
+    learned scorer does not cover).
+    """
 
     id: str
     label: str
@@ -63,9 +75,32 @@ class BlockerHit:
     start: int
     end: int
     cap: int
+    stage: str = ""
+    confidence: float = 0.0
+    evidence: str = ""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BlockerHit:
+        """Build from :meth:`to_dict` output."""
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class WrongFact:
+    """A fact of the node stated wrongly: ``span`` in the reply, ``label`` what the manual says."""
+
+    id: str
+    label: str
+    span: str
+    start: int
+    end: int
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WrongFact:
         """Build from :meth:`to_dict` output."""
         return cls(**data)
 
@@ -128,6 +163,9 @@ class ScoreResult:
     tone: Tone
     feedback: str
     rubric: str = ""
+    scorer_version: str = ""
+    grade: float | None = None
+    wrong_facts: list[WrongFact] = field(default_factory=list)
 
     @property
     def hit_ids(self) -> frozenset[str]:
@@ -157,6 +195,9 @@ class ScoreResult:
             "tone": self.tone.to_dict(),
             "feedback": self.feedback,
             "rubric": self.rubric,
+            "scorer_version": self.scorer_version,
+            "grade": self.grade,
+            "wrong_facts": [fact.to_dict() for fact in self.wrong_facts],
         }
 
     @classmethod
@@ -173,4 +214,7 @@ class ScoreResult:
             tone=Tone.from_dict(data["tone"]),
             feedback=data.get("feedback", ""),
             rubric=data.get("rubric", ""),
+            scorer_version=data.get("scorer_version", ""),
+            grade=data.get("grade"),
+            wrong_facts=[WrongFact.from_dict(f) for f in data.get("wrong_facts", [])],
         )

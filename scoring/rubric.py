@@ -36,7 +36,9 @@ from scoring import messages
 from scoring.text import compile_cue
 
 _ITEM_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_SPEC_KEYS = ("base", "drop", "weights", "add", "add_blockers", "name", "items")
+_SPEC_KEYS = ("base", "drop", "weights", "add", "add_blockers", "name", "items", "facts", "dangers")
+_FACT_KEYS = ("id", "label", "topic", "accept", "wrong", "source", "note")
+_DANGER_KEYS = ("id", "what", "examples", "source")
 _BLOCKER_KEYS = ("id", "reason", "keywords", "cap", "source")
 # A blocker's cap must keep the score below the pass mark (55), so any blocker means 不合格.
 MAX_BLOCKER_CAP = 54
@@ -117,6 +119,55 @@ class Blocker:
 
 
 @dataclass(frozen=True, slots=True)
+class Fact:
+    """A fact the node's answer must state correctly (an amount, a document, a step).
+
+    A clause that names the ``topic`` and states a number or amount none of ``accept`` contains, or
+    any reply containing one of ``wrong``, states the fact wrongly: the accuracy item is lost and the
+    score cannot rise above 合格. ``label`` is what the manual says, shown in the feedback.
+    """
+
+    id: str
+    label: str
+    topic: tuple[str, ...]
+    accept: tuple[str, ...] = ()
+    wrong: tuple[str, ...] = ()
+    source: Mapping[str, str] = field(default_factory=dict)
+
+    def to_spec(self) -> dict[str, Any]:
+        """JSON-safe ``facts`` entry."""
+        data: dict[str, Any] = {"id": self.id, "label": self.label, "topic": list(self.topic)}
+        if self.accept:
+            data["accept"] = list(self.accept)
+        if self.wrong:
+            data["wrong"] = list(self.wrong)
+        if self.source:
+            data["source"] = dict(self.source)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Danger:
+    """An unsafe action of one emergency, described and shown by example sentences in any wording.
+
+    A clause close in meaning to an example is a 危险指引 when the learned ``unsafe`` classifier also
+    reads it as advice rather than a warning ("千万别开车绕过去" is close to "开车绕过去" but warns).
+    """
+
+    id: str
+    what: str
+    examples: tuple[str, ...]
+    source: Mapping[str, str] = field(default_factory=dict)
+
+    def to_spec(self) -> dict[str, Any]:
+        """JSON-safe ``dangers`` entry."""
+        data: dict[str, Any] = {"id": self.id, "what": self.what, "examples": list(self.examples)}
+        if self.source:
+            data["source"] = dict(self.source)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
 class Rubric:
     """A named checklist plus the blockers that apply.
 
@@ -129,6 +180,8 @@ class Rubric:
     blockers: tuple[Blocker, ...]
     category: str = ""
     added_blockers: tuple[Blocker, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    dangers: tuple[Danger, ...] = ()
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -145,6 +198,10 @@ class Rubric:
         data: dict[str, Any] = {"name": self.name, "items": [item.to_dict() for item in self.items]}
         if self.added_blockers:
             data["add_blockers"] = [blocker.to_spec() for blocker in self.added_blockers]
+        if self.facts:
+            data["facts"] = [fact.to_spec() for fact in self.facts]
+        if self.dangers:
+            data["dangers"] = [danger.to_spec() for danger in self.dangers]
         return data
 
     @classmethod
@@ -235,7 +292,75 @@ class Rubric:
         standard = {blocker.id: blocker for blocker in STANDARD_BLOCKERS}
         for i, raw in enumerate(raw_blockers):
             added.append(_blocker_from_dict(raw, f"{path}.add_blockers[{i}]", standard))
-        return cls(name=name, items=tuple(items), blockers=blockers, category=category, added_blockers=tuple(added))
+        facts = list(base.facts) if "base" in spec else []
+        for i, raw in enumerate(_mapping_list(spec.get("facts"), f"{path}.facts")):
+            facts.append(_fact_from_dict(raw, f"{path}.facts[{i}]"))
+        dangers = list(base.dangers) if "base" in spec else []
+        for i, raw in enumerate(_mapping_list(spec.get("dangers"), f"{path}.dangers")):
+            dangers.append(_danger_from_dict(raw, f"{path}.dangers[{i}]"))
+        return cls(
+            name=name,
+            items=tuple(items),
+            blockers=blockers,
+            category=category,
+            added_blockers=tuple(added),
+            facts=tuple(facts),
+            dangers=tuple(dangers),
+        )
+
+
+def _mapping_list(value: Any, path: str) -> list[Mapping[str, Any]]:
+    if value is None:
+        return []
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise ValueError(messages.ERR_SPEC_TYPE.format(path=path, kind=type(value).__name__))
+    for i, entry in enumerate(value):
+        if not isinstance(entry, Mapping):
+            raise ValueError(messages.ERR_SPEC_TYPE.format(path=f"{path}[{i}]", kind=type(entry).__name__))
+    return list(value)
+
+
+def _check_keys(raw: Mapping[str, Any], allowed: Sequence[str], required: Sequence[str], path: str) -> None:
+    unknown = sorted(set(map(str, raw)) - set(allowed))
+    if unknown:
+        raise ValueError(messages.ERR_SPEC_KEYS.format(path=path, keys=", ".join(unknown), valid=", ".join(allowed)))
+    for key in required:
+        if key not in raw:
+            raise ValueError(messages.ERR_SPEC_FIELD.format(path=path, field=key))
+
+
+def _source(raw: Mapping[str, Any], path: str) -> dict[str, str]:
+    source = raw.get("source") or {}
+    if not isinstance(source, Mapping):
+        raise ValueError(messages.ERR_SPEC_TYPE.format(path=f"{path}.source", kind=type(source).__name__))
+    return {str(k): str(v) for k, v in source.items()}
+
+
+def _fact_from_dict(raw: Mapping[str, Any], path: str) -> Fact:
+    _check_keys(raw, _FACT_KEYS, ("id", "label", "topic"), path)
+    fact_id = _require_str(raw["id"], f"{path}.id")
+    if not _ITEM_ID.match(fact_id):
+        raise ValueError(messages.ERR_SPEC_ID.format(path=f"{path}.id", item=fact_id))
+    topic = _require_list(raw["topic"], f"{path}.topic")
+    accept = _require_list(raw.get("accept"), f"{path}.accept")
+    wrong = _require_list(raw.get("wrong"), f"{path}.wrong")
+    if not topic or any(not t.strip() for t in (*topic, *accept, *wrong)):
+        raise ValueError(messages.ERR_SPEC_LIST.format(path=f"{path}.topic"))
+    if not accept and not wrong:
+        raise ValueError(messages.ERR_SPEC_FACT_EMPTY.format(path=path))
+    return Fact(fact_id, _require_str(raw["label"], f"{path}.label"), tuple(topic), tuple(accept), tuple(wrong),
+                _source(raw, path))
+
+
+def _danger_from_dict(raw: Mapping[str, Any], path: str) -> Danger:
+    _check_keys(raw, _DANGER_KEYS, ("id", "what", "examples"), path)
+    danger_id = _require_str(raw["id"], f"{path}.id")
+    if not _ITEM_ID.match(danger_id):
+        raise ValueError(messages.ERR_SPEC_ID.format(path=f"{path}.id", item=danger_id))
+    examples = [e for e in _require_list(raw["examples"], f"{path}.examples") if e.strip()]
+    if not examples:
+        raise ValueError(messages.ERR_SPEC_LIST.format(path=f"{path}.examples"))
+    return Danger(danger_id, _require_str(raw["what"], f"{path}.what"), tuple(examples), _source(raw, path))
 
 
 def _require_str(value: Any, path: str) -> str:

@@ -160,6 +160,8 @@ class Turn(db.Model):
     shown_at: Mapped[datetime] = mapped_column()
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     client_token: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The learned scorer's version (data + code hash) that scored this turn; None for the checklist path.
+    scorer_version: Mapped[str | None] = mapped_column(String(32), default=None)
 
     attempt: Mapped[Attempt] = relationship(back_populates="turns")
 

@@ -350,6 +350,7 @@ def _record(
         score=result.score, band=result.band, breakdown=result.to_dict(), elapsed_s=round(elapsed, 3),
         late=record.late, emotion_after=record.emotion_after, shown_at=attempt.node_started_at,
         submitted_at=now, client_token=(client_token or "")[:64] or None,
+        scorer_version=result.scorer_version or None,
     )
     attempt.state = new_state.to_dict()
     attempt.node_started_at = now
@@ -458,6 +459,11 @@ class TurnView:
     emotion_after: int
     model_answer: str
     notice: str = ""
+    decided_by: str = ""
+    decided_label: str = ""
+    scorer_version: str = ""
+    grade: float | None = None
+    wrong_facts: list[dict[str, Any]] = field(default_factory=list)
 
 
 def turn_view(turn: Turn, scenario: Scenario) -> TurnView:
@@ -480,7 +486,34 @@ def turn_view(turn: Turn, scenario: Scenario) -> TurnView:
         misses=labelled(breakdown.get("misses", [])), blockers=breakdown.get("blockers", []),
         feedback=breakdown.get("feedback", ""), late=turn.late, no_reply=turn.reply == "",
         elapsed_s=turn.elapsed_s, emotion_after=turn.emotion_after, model_answer=model_answer,
+        decided_by=breakdown.get("decided_by", ""), decided_label=decided_label(breakdown),
+        scorer_version=turn.scorer_version or breakdown.get("scorer_version", ""), grade=breakdown.get("grade"),
+        wrong_facts=breakdown.get("wrong_facts", []),
     )
+
+
+DECIDED_LABELS = {
+    "model": "评分模型(从已评分的语料中学习)综合判定",
+    "checklist": "要点清单",
+    "default": "未作答或无法判定,按默认处理",
+}
+DECIDED_PREFIXES = {
+    "blocker": "否决项封顶", "rule": "必查规则封顶", "fact": "事实有误,最高合格", "semantic": "与参考答复的相似度",
+}
+
+
+def decided_label(breakdown: dict[str, Any]) -> str:
+    """The Chinese reading of a score's ``decided_by`` (which stage set the final score)."""
+    decided = str(breakdown.get("decided_by", ""))
+    if decided in DECIDED_LABELS:
+        return DECIDED_LABELS[decided]
+    prefix, _, detail = decided.partition(":")
+    if prefix == "blocker":
+        label = next((b.get("label") for b in breakdown.get("blockers", []) if b.get("id") == detail), detail)
+        return f"{DECIDED_PREFIXES[prefix]}:{label}"
+    if prefix in DECIDED_PREFIXES:
+        return f"{DECIDED_PREFIXES[prefix]}({detail})"
+    return decided
 
 
 @dataclass

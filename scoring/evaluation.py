@@ -1,0 +1,152 @@
+"""Quality figures of a scorer on graded replies, and grouped cross-validation by scenario.
+
+Used by ``bench/scoring_quality.py`` and the quality gate in the tests. Every figure is computed on
+replies the measured model was not fitted on: :func:`cross_validate` trains one model per fold on
+the other scenarios' replies only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+from scipy.stats import spearmanr
+from sklearn.model_selection import GroupKFold
+
+from scoring.bands import band_for
+from scoring.corpus import Example, LabelledClause
+from scoring.result import ScoreResult
+
+HARD_NEGATIVE_KINDS = frozenset({"refusal_reuse", "unsafe", "courtesy_only"})
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One graded reply with the score a scorer gave it."""
+
+    group: str
+    grade: int
+    score: float
+    length: int
+    kind: str = ""
+    blocked: bool = False
+    category: str = ""
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The quality figures of one scorer on one set of replies."""
+
+    n: int
+    spearman: float
+    pairwise: float
+    pairwise_length_adverse: float
+    hard_negatives_below: tuple[int, int]
+    excellent_failed: float
+    good_blocked: float
+    wrong_fact_above_pass: tuple[int, int]
+
+    def line(self) -> str:
+        """One printable line."""
+        below, total = self.hard_negatives_below
+        wf, wn = self.wrong_fact_above_pass
+        return (
+            f"n={self.n:5d}  spearman={self.spearman:.3f}  pairwise={self.pairwise:.3f}  "
+            f"length-adverse={self.pairwise_length_adverse:.3f}  hard-neg-below={below}/{total}  "
+            f"excellent-不合格={self.excellent_failed:.1%}  good-blocked={self.good_blocked:.1%}  "
+            f"wrong-fact>合格={wf}/{wn}"
+        )
+
+
+def figures(rows: Sequence[Scored]) -> Figures:
+    """Compute every figure (pairs and hard negatives are compared within a group: a node)."""
+    grades = [r.grade for r in rows]
+    scores = [r.score for r in rows]
+    rho = float(spearmanr(scores, grades).statistic) if len(set(scores)) > 1 else 0.0
+    ok = total = adverse_ok = adverse = 0
+    by_group: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        by_group.setdefault(r.group, []).append(i)
+    for members in by_group.values():
+        for i, j in combinations(members, 2):
+            a, b = rows[i], rows[j]
+            if a.grade == b.grade:
+                continue
+            hi, lo = (a, b) if a.grade > b.grade else (b, a)
+            total += 1
+            right = hi.score > lo.score
+            ok += right
+            if lo.length >= hi.length:
+                adverse += 1
+                adverse_ok += right
+    below = hard = 0
+    for r in rows:
+        if r.kind in HARD_NEGATIVE_KINDS and r.grade == 0:
+            good = [rows[k].score for k in by_group[r.group] if rows[k].grade >= 2]
+            if good:
+                hard += 1
+                below += all(r.score < g for g in good)
+    excellent = [r for r in rows if r.grade == 3]
+    good_rows = [r for r in rows if r.grade >= 2]
+    wrong = [r for r in rows if r.kind == "wrong_fact"]
+    return Figures(
+        n=len(rows),
+        spearman=rho,
+        pairwise=ok / total if total else 0.0,
+        pairwise_length_adverse=adverse_ok / adverse if adverse else 0.0,
+        hard_negatives_below=(below, hard),
+        excellent_failed=sum(band_for(int(r.score)) == "不合格" for r in excellent) / max(1, len(excellent)),
+        good_blocked=sum(r.blocked for r in good_rows) / max(1, len(good_rows)),
+        wrong_fact_above_pass=(sum(r.score >= 70 for r in wrong), len(wrong)),
+    )
+
+
+def scored_rows(examples: Sequence[Example], results: Sequence[ScoreResult], category_of: Callable) -> list[Scored]:
+    """Pair examples with their results."""
+    return [
+        Scored(
+            group=f"{e.scenario}/{e.node}",
+            grade=e.grade,
+            score=float(r.score),
+            length=len(e.reply),
+            kind=e.kind,
+            blocked=bool(r.blockers),
+            category=category_of(e),
+        )
+        for e, r in zip(examples, results, strict=True)
+    ]
+
+
+def cross_validate(
+    examples: Sequence[Example],
+    bank: Sequence[LabelledClause],
+    nodes: dict,
+    store,
+    *,
+    folds: int = 5,
+    log=None,
+) -> tuple[list[Example], list[ScoreResult]]:
+    """Grouped K-fold by scenario: each fold's replies scored by a model trained without that fold.
+
+    Clause-bank entries of a held-out scenario are left out of its fold's training too.
+    """
+    from scoring.train import score_examples, train
+
+    examples = [e for e in examples if (e.scenario, e.node) in nodes]
+    scenario_of = np.array([e.scenario for e in examples])
+    out_examples: list[Example] = []
+    out_results: list[ScoreResult] = []
+    for fold, (train_idx, test_idx) in enumerate(
+        GroupKFold(n_splits=folds).split(np.zeros(len(examples)), groups=scenario_of)
+    ):
+        held = set(scenario_of[test_idx])
+        fit_bank = [c for c in bank if c.source.split(":", 1)[0] not in held]
+        model = train([examples[i] for i in train_idx], fit_bank, nodes, store)
+        held_examples = [examples[i] for i in test_idx]
+        out_examples.extend(held_examples)
+        out_results.extend(score_examples(model, held_examples, nodes, store))
+        if log:
+            log(f"  第 {fold + 1}/{folds} 折:留出 {sorted(held)}")
+    return out_examples, out_results

@@ -1,0 +1,456 @@
+"""The learned scoring pipeline: an ordered list of stages, each recording what decided and why.
+
+For every blocker, in order (the first stage that fires decides):
+
+1. ``rule:<id>``: the must-never-miss rules in ``scoring/data/rules.yaml`` (e.g. 燃气 + 开灯);
+2. ``danger:<id>``: a clause close in meaning to one of the node's declared dangers, which the
+   ``unsafe`` classifier also reads as advice (not a warning against it);
+3. ``node``: a node's own ``add_blockers`` pattern, confirmed by that blocker's classifier;
+4. ``classifier``: the clause classifier trained on the labelled corpus and clause bank.
+
+For every rubric item: ``classifier`` (items the corpus labels) → ``exemplar``/``keyword`` (items
+no classifier knows: the rubric's own cues) → ``reference`` (answer items matched to a reference) →
+missed. Node facts are checked explicitly (``fact:<id>``). The score is the grade model's prediction
+(fitted on the corpus grades, mapped to 0-100 by :func:`scoring.model.grade_to_score`), capped by the
+blockers (any blocker: 不合格) and by a wrong fact (at most 合格). ``decided_by`` names the stage that
+set the final score: ``rule:<id>`` / ``blocker:<id>`` / ``fact:<id>`` / ``model`` / ``default``.
+
+Negation and warnings are learned from the corpus's hard negatives (admissions such as
+「前两次都没人回您」, warnings such as 「千万别开灯」); no marker list decides them here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from scoring import messages
+from scoring.bands import band_for
+from scoring.builtin_rubrics import BLOCKER_CATEGORIES
+from scoring.encoder import Encoder
+from scoring.features import FIGURES, PreparedReply, clause_matrix, prepare, similarity_figures
+from scoring.model import ScorerModel, grade_to_score
+from scoring.result import BlockerHit, Hit, Miss, ScoreResult, SemanticMatch, Tone, WrongFact
+from scoring.rubric import Blocker, Item, Rubric
+from scoring.text import MONEY, compile_cue, normalize
+
+RULES_FILE = Path(__file__).resolve().parent / "data" / "rules.yaml"
+# Raw cosine at which a clause counts as close to a node's danger example or an item's exemplar.
+DANGER_SIMILARITY = 0.72
+EXEMPLAR_SIMILARITY = 0.80
+# Probability the blocker's classifier must give a clause a node pattern or danger matched: it has
+# to tell advice from a warning against it ("千万别自己抬树" matches the pattern and warns).
+CONFIRM_PROBABILITY = 0.5
+REFERENCE_PRECISION = 0.62
+WRONG_FACT_CAP = 69
+_NUMBER = re.compile(
+    r"(?:[0-9]+(?:\.[0-9]+)?|[一二两三四五六七八九十百千万]+)\s*(?:元|块|份|张|小时|个?工作日|天|平|%|个)"
+)
+# A learned blocker (classifier, node pattern, declared danger) caps the score only when the grade
+# model, which reads the whole reply, also finds it weak (grade below 1, i.e. under 合格): a clause
+# classifier alone misreads warnings and admissions on scenarios it never saw. Rules cap always.
+CORROBORATE_GRADE = 1.0
+_ASSERTIVE_TONE = re.compile(r"您|请")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A must-never-miss rule: ``pattern`` fires unless ``unless`` occurs earlier in the clause of its
+    action, or ``unless_after`` later in it ("自己爬出去特别危险" warns)."""
+
+    id: str
+    blocker: str
+    reason: str
+    pattern: re.Pattern[str]
+    unless: re.Pattern[str] | None
+    unless_after: re.Pattern[str] | None
+    categories: frozenset[str]
+    cap: int | None
+
+
+@lru_cache(maxsize=1)
+def load_rules(path: Path = RULES_FILE) -> tuple[Rule, ...]:
+    """The rules of ``scoring/data/rules.yaml``."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    rules = []
+    for entry in raw:
+        rules.append(
+            Rule(
+                id=entry["id"],
+                blocker=entry["blocker"],
+                reason=entry["reason"],
+                pattern=re.compile(entry["pattern"]),
+                unless=re.compile(entry["unless"]) if entry.get("unless") else None,
+                unless_after=re.compile(entry["unless_after"]) if entry.get("unless_after") else None,
+                categories=frozenset(entry.get("categories", ())),
+                cap=entry.get("cap"),
+            )
+        )
+    return tuple(rules)
+
+
+@dataclass
+class Analysis:
+    """What the learned stages found in one reply (the inputs of the score)."""
+
+    prepared: PreparedReply
+    whole_vec: np.ndarray
+    clause_vecs: np.ndarray
+    probs: np.ndarray
+    label_scores: np.ndarray
+    hits: list[Hit]
+    misses: list[Miss]
+    blockers: list[BlockerHit]
+    wrong_facts: list[WrongFact]
+    figures: list[float]
+    semantic: SemanticMatch
+
+
+def learned_covers(model: ScorerModel, rubric: Rubric) -> bool:
+    """Whether the learned scorer knows this rubric: most of its items have a trained classifier."""
+    known = sum(model.has_label(item.id) for item in rubric.items)
+    return known * 2 >= len(rubric.items) and known > 0
+
+
+def encode_references(encoder: Encoder, references: Sequence[str], dim: int) -> tuple:
+    """``(references, their embeddings, each one's clause embeddings)`` (empty references dropped)."""
+    refs = tuple(r for r in references if r.strip())
+    if not refs:
+        return refs, np.zeros((0, dim), dtype=np.float32), []
+    ref_vecs = encoder.encode_cached(refs)
+    return refs, ref_vecs, [encoder.encode_cached(tuple(prepare(r).clause_texts) or (r,)) for r in refs]
+
+
+def analyse(
+    model: ScorerModel,
+    encoder: Encoder,
+    prepared: PreparedReply,
+    vectors: np.ndarray,
+    references: Sequence[str],
+    rubric: Rubric,
+    *,
+    probs: np.ndarray | None = None,
+    encoded_references: tuple | None = None,
+) -> Analysis:
+    """Run every stage on one prepared reply whose ``[whole, *clauses]`` embeddings are ``vectors``.
+
+    ``probs`` (the clause probabilities) and ``encoded_references`` (from :func:`encode_references`)
+    may be passed in when already known, as training does for thousands of replies.
+    """
+    whole_vec = vectors[0]
+    clause_vecs = vectors[1:]
+    if probs is None:
+        matrix = clause_matrix(clause_vecs, prepared.contexts, model.vectorizer, model.scale)
+        probs = model.clause_probabilities(matrix)
+    label_scores = probs.max(axis=0)
+
+    # References: the whole reply and each clause against each reference and its clauses.
+    refs, ref_vecs, ref_clause_vecs = encoded_references or encode_references(
+        encoder, references, whole_vec.shape[0]
+    )
+    sim_max, sim_mean, recall, precision, best = similarity_figures(whole_vec, clause_vecs, ref_vecs, ref_clause_vecs)
+    semantic = (
+        SemanticMatch(best, refs[best], round(sim_max, 4), round(encoder.calibrate(sim_max), 4))
+        if best >= 0
+        else SemanticMatch(-1, "", 0.0, 0.0)
+    )
+
+    wrong_facts = _wrong_facts(prepared, rubric, refs)
+    hits, misses = [], []
+    for item in rubric.items:
+        hit = _item_hit(model, encoder, item, prepared, clause_vecs, probs, precision, wrong_facts)
+        if hit is None:
+            confidence = float(label_scores[model.column(item.id)]) if model.has_label(item.id) else 0.0
+            misses.append(Miss(item.id, item.label, item.skill, round(confidence, 3)))
+        else:
+            hits.append(hit)
+    blockers = _blockers(model, encoder, rubric, prepared, clause_vecs, probs)
+
+    weights = {item.id: item.weight for item in rubric.items}
+    total = sum(weights.values()) or 1.0
+    coverage = 0.0
+    for item in rubric.items:
+        if model.has_label(item.id):
+            coverage += weights[item.id] * min(1.0, float(label_scores[model.column(item.id)]))
+        else:
+            coverage += weights[item.id] * next((h.credit for h in hits if h.item == item.id), 0.0)
+    hit_share = sum(weights[h.item] * h.credit for h in hits) / total
+    category = rubric.category
+    figures = [
+        sim_max,
+        sim_mean,
+        recall,
+        precision,
+        coverage / total,
+        hit_share,
+        math.log1p(len(prepared.text.strip())),
+        len(prepared.clauses) / 10.0,
+        1.0 if wrong_facts else 0.0,
+        1.0 if category == "complaint" else 0.0,
+        1.0 if category == "emergency" else 0.0,
+        1.0 if category == "inquiry" else 0.0,
+    ]
+    assert len(figures) == len(FIGURES)
+    return Analysis(
+        prepared, whole_vec, clause_vecs, probs, label_scores, hits, misses, blockers, wrong_facts, figures, semantic
+    )
+
+
+def _evidence(model: ScorerModel, label: str, vector: np.ndarray) -> str:
+    found = model.nearest_evidence(label, vector)
+    return f"{found.example}: {found.text}" if found else ""
+
+
+def _span(prepared: PreparedReply, index: int) -> tuple[str, int, int]:
+    clause = prepared.clauses[index]
+    return prepared.reply[clause.start : clause.end], clause.start, clause.end
+
+
+def _item_hit(
+    model: ScorerModel,
+    encoder: Encoder,
+    item: Item,
+    prepared: PreparedReply,
+    clause_vecs: np.ndarray,
+    probs: np.ndarray,
+    precision: float,
+    wrong_facts: list[WrongFact],
+) -> Hit | None:
+    if model.has_label(item.id):
+        column = probs[:, model.column(item.id)]
+        index = int(np.argmax(column))
+        confidence = float(column[index])
+        if confidence < model.threshold(item.id):
+            return None
+        if wrong_facts and item.skill == "accuracy":
+            return None
+        span, start, end = _span(prepared, index)
+        return Hit(
+            item.id, item.label, item.skill, span, start, end, "classifier", 1.0, round(confidence, 3),
+            _evidence(model, item.id, clause_vecs[index]),
+        )
+    if item.exemplars:
+        sims = clause_vecs @ encoder.encode_cached(item.exemplars).T
+        index = int(np.argmax(sims.max(axis=1)))
+        best = float(sims[index].max())
+        if best >= EXEMPLAR_SIMILARITY:
+            span, start, end = _span(prepared, index)
+            example = item.exemplars[int(np.argmax(sims[index]))]
+            return Hit(item.id, item.label, item.skill, span, start, end, "exemplar", 1.0, round(best, 3),
+                       f"exemplar: {example}")
+    for cue in item.keywords:
+        pattern = compile_cue(cue)
+        for _i, clause in enumerate(prepared.clauses):
+            match = pattern.search(clause.text)
+            if match and match.end() > match.start():
+                start, end = clause.start + match.start(), clause.start + match.end()
+                return Hit(item.id, item.label, item.skill, prepared.reply[start:end], start, end, "keyword", 1.0,
+                           1.0, f"keyword: {cue}")
+    if item.from_reference and not wrong_facts and precision >= REFERENCE_PRECISION and len(prepared.clauses):
+        span, start, end = _span(prepared, 0)
+        return Hit(item.id, item.label, item.skill, span, start, end, "reference", 1.0, round(precision, 3), "")
+    return None
+
+
+def _applies(blocker_id: str, rubric: Rubric, categories: frozenset[str] = frozenset()) -> bool:
+    allowed = categories or BLOCKER_CATEGORIES.get(blocker_id)
+    return not allowed or rubric.category in allowed
+
+
+def _standard(rubric: Rubric, blocker_id: str) -> Blocker | None:
+    return next((b for b in rubric.blockers if b.id == blocker_id), None)
+
+
+def _clause_of(prepared: PreparedReply, position: int) -> int:
+    for i, clause in enumerate(prepared.clauses):
+        if clause.start <= position < clause.end:
+            return i
+    return 0
+
+
+def _blockers(
+    model: ScorerModel,
+    encoder: Encoder,
+    rubric: Rubric,
+    prepared: PreparedReply,
+    clause_vecs: np.ndarray,
+    probs: np.ndarray,
+) -> list[BlockerHit]:
+    found: dict[str, BlockerHit] = {}
+    text = prepared.text
+
+    def add(blocker_id: str, reason: str, cap: int | None, index: int, start: int, end: int, stage: str, p: float):
+        standard = _standard(rubric, blocker_id)
+        if blocker_id in found or standard is None:
+            return
+        evidence = _evidence(model, blocker_id, clause_vecs[index]) if model.has_label(blocker_id) else ""
+        found[blocker_id] = BlockerHit(
+            blocker_id, standard.label, reason or standard.reason, prepared.reply[start:end], start, end,
+            standard.cap if cap is None else cap, stage, round(p, 3), evidence,
+        )
+
+    def prob(blocker_id: str, index: int) -> float:
+        return float(probs[index, model.column(blocker_id)]) if model.has_label(blocker_id) else 1.0
+
+    # 1. Must-never-miss rules.
+    for rule in load_rules():
+        if not _applies(rule.blocker, rubric, rule.categories):
+            continue
+        for match in rule.pattern.finditer(text):
+            action = match.start("act") if "act" in rule.pattern.groupindex else match.start()
+            index = _clause_of(prepared, action)
+            clause = prepared.clauses[index] if prepared.clauses else None
+            before = text[clause.start : action] if clause else ""
+            after = text[match.end() : clause.end] if clause else ""
+            if rule.unless is not None and rule.unless.search(before):
+                continue
+            if rule.unless_after is not None and rule.unless_after.search(after):
+                continue
+            add(rule.blocker, rule.reason, rule.cap, index, match.start(), match.end(), f"rule:{rule.id}", 1.0)
+            break
+
+    # 2. The node's declared dangers, in any wording, read as advice by the classifier.
+    if rubric.dangers and len(prepared.clauses):
+        for danger in rubric.dangers:
+            sims = clause_vecs @ encoder.encode_cached(danger.examples).T
+            best = sims.max(axis=1)
+            for index in np.argsort(-best):
+                if best[index] < DANGER_SIMILARITY:
+                    break
+                p = prob("unsafe", int(index))
+                if p >= CONFIRM_PROBABILITY:
+                    clause = prepared.clauses[int(index)]
+                    add("unsafe", danger.what, None, int(index), clause.start, clause.end, f"danger:{danger.id}", p)
+                    break
+
+    # 3. The node's own patterns, confirmed by the classifier of their blocker.
+    for blocker in rubric.added_blockers:
+        for cue in blocker.patterns:
+            pattern = compile_cue(cue)
+            for index, clause in enumerate(prepared.clauses):
+                match = pattern.search(clause.text)
+                if match is None or match.end() == match.start():
+                    continue
+                p = prob(blocker.id, index)
+                if p >= CONFIRM_PROBABILITY:
+                    add(blocker.id, blocker.reason, blocker.cap, index, clause.start + match.start(),
+                        clause.start + match.end(), "node", p)
+
+    # 4. The trained clause classifiers.
+    for blocker in rubric.blockers:
+        if not model.has_label(blocker.id) or not _applies(blocker.id, rubric):
+            continue
+        column = probs[:, model.column(blocker.id)]
+        if not len(column):
+            continue
+        index = int(np.argmax(column))
+        if column[index] >= model.threshold(blocker.id):
+            clause = prepared.clauses[index]
+            add(blocker.id, "", None, index, clause.start, clause.end, "classifier", float(column[index]))
+    return list(found.values())
+
+
+def _wrong_facts(prepared: PreparedReply, rubric: Rubric, references: Sequence[str]) -> list[WrongFact]:
+    """Facts stated wrongly: the node's declared facts, and amounts that no reference states.
+
+    Without declared facts, an amount of money in the reply that none of the references gives,
+    where the references do give amounts, is taken as wrong ("出入证50元" against "出入证是20元").
+    """
+    wrong: list[WrongFact] = []
+    ref_amounts = {m.group(1) for r in references for m in MONEY.finditer(normalize(r))}
+    if ref_amounts and not rubric.facts:
+        for match in MONEY.finditer(prepared.text):
+            if match.group(1) not in ref_amounts:
+                span = prepared.reply[match.start() : match.end()]
+                label = messages.FACT_REFERENCE_AMOUNT.format(amounts="、".join(sorted(ref_amounts)))
+                wrong.append(WrongFact("reference_amount", label, span, match.start(), match.end()))
+                break
+    for fact in rubric.facts:
+        hit = None
+        for example in fact.wrong:
+            pos = prepared.text.find(normalize(example))
+            if pos >= 0:
+                hit = (pos, pos + len(example))
+                break
+        if hit is None and fact.accept:
+            accepted = [normalize(a) for a in fact.accept]
+            for clause in prepared.clauses:
+                if not any(normalize(t) in clause.text for t in fact.topic):
+                    continue
+                if any(a in clause.text for a in accepted):
+                    continue
+                numbers = [m for m in _NUMBER.finditer(clause.text)]
+                if numbers:
+                    hit = (clause.start, clause.end)
+                    break
+        if hit is not None:
+            start, end = hit
+            wrong.append(WrongFact(fact.id, fact.label, prepared.reply[start:end], start, end))
+    return wrong
+
+
+def tone_of(text: str, blockers: list[BlockerHit]) -> Tone:
+    """A coarse tone label for the explanation (the score itself comes from the grade model)."""
+    if any(b.id == "insult" for b in blockers):
+        return Tone(messages.TONE_RUDE, [], [b.span for b in blockers if b.id == "insult"])
+    polite = sorted(set(_ASSERTIVE_TONE.findall(text)))
+    return Tone(messages.TONE_POLITE if polite else messages.TONE_NEUTRAL, polite, [])
+
+
+def finish(model: ScorerModel, analysis: Analysis, rubric: Rubric) -> ScoreResult:
+    """Turn an analysis into the explained score."""
+    row = model.grade_input(analysis.whole_vec, analysis.figures, analysis.label_scores)
+    grade = model.predict_grade(row)
+    uncapped = grade_to_score(grade)
+    final, decided_by = uncapped, "model"
+    if analysis.wrong_facts and final > WRONG_FACT_CAP:
+        final, decided_by = WRONG_FACT_CAP, f"fact:{analysis.wrong_facts[0].id}"
+    analysis.blockers = [b for b in analysis.blockers if b.stage.startswith("rule:") or grade < CORROBORATE_GRADE]
+    for blocker in sorted(analysis.blockers, key=lambda b: b.cap):
+        if blocker.cap < final:
+            final = blocker.cap
+            decided_by = blocker.stage if blocker.stage.startswith("rule:") else f"blocker:{blocker.id}"
+    final = max(0, min(100, final))
+    band = band_for(final)
+    tone = tone_of(analysis.prepared.text, analysis.blockers)
+    feedback = compose_feedback(band, analysis, tone)
+    return ScoreResult(
+        score=final,
+        band=band,
+        decided_by=decided_by,
+        semantic=analysis.semantic,
+        hits=analysis.hits,
+        misses=analysis.misses,
+        blockers=analysis.blockers,
+        tone=tone,
+        feedback=feedback,
+        rubric=rubric.name,
+        scorer_version=model.version,
+        grade=round(grade, 3),
+        wrong_facts=analysis.wrong_facts,
+    )
+
+
+def compose_feedback(band: str, analysis: Analysis, tone: Tone) -> str:
+    """The Chinese feedback paragraph: band, blockers with their reasons, wrong facts, done, missing."""
+    parts = [messages.FEEDBACK_BAND[band]]
+    for blocker in analysis.blockers:
+        parts.append(messages.FEEDBACK_BLOCKER.format(label=blocker.label, span=blocker.span, reason=blocker.reason))
+    for fact in analysis.wrong_facts:
+        parts.append(messages.FEEDBACK_WRONG_FACT.format(span=fact.span, label=fact.label))
+    done = [h.label for h in analysis.hits]
+    if done:
+        parts.append(messages.FEEDBACK_DONE.format(items=messages.FEEDBACK_LIST_SEP.join(done)))
+    if analysis.misses:
+        missing = messages.FEEDBACK_LIST_SEP.join(m.label for m in analysis.misses)
+        parts.append(messages.FEEDBACK_MISSING.format(items=missing))
+    if tone.label == messages.TONE_NEUTRAL and not analysis.blockers:
+        parts.append(messages.FEEDBACK_TONE_CURT)
+    return "".join(parts)

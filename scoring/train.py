@@ -1,0 +1,514 @@
+"""Build the learned scorer from the repository's data (``python -m scoring train``).
+
+1. Every corpus reply is cut into clauses; a clause is a positive example of an item or blocker
+   when it overlaps the span the grader marked (half weight for a partly done item), a negative
+   otherwise. Item labels count only at nodes whose rubric has the item (graders labelled those);
+   blocker labels count everywhere. The clause bank adds positives and hard negatives.
+2. One linear classifier per label (scikit-learn ``SGDClassifier``, logistic loss, balanced
+   classes) over the clause embedding beside character n-grams (:mod:`scoring.features`).
+3. Out-of-fold predictions (folds grouped by scenario) choose each label's threshold and feed the
+   grade model, so the grade model learns how far to trust classifiers on scenarios they never saw.
+4. The grade model (small ReLU networks, ``MLPRegressor``) maps the reply embedding, the
+   reference-similarity figures, the rubric coverage and the label scores to the 0-3 grade.
+
+Nothing here reads ``../shared/eval``: that set is for measuring only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import yaml
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import SGDClassifier
+from sklearn.model_selection import GroupKFold
+from sklearn.neural_network import MLPRegressor
+
+from scoring.corpus import BLOCKER_IDS, Example, LabelledClause, data_fingerprint, load_clauses, load_corpus
+from scoring.encoder import Encoder, get_encoder
+from scoring.features import FIGURES, clause_matrix, fit_ngrams, prepare
+from scoring.model import MODELS_DIR, ScorerModel, model_dir, safe_name
+from scoring.rubric import Rubric
+
+LIBRARY_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "library"
+MIN_POSITIVES = 6
+INNER_FOLDS = 3
+EMBED_SCALE = 1.0
+GRADE_BETA = 0.35
+GRADE_ALPHA = 1.0
+GRADE_HIDDEN = 64
+GRADE_SEEDS = 3
+OFF_TOPIC_PER_NODE = 3
+SGD_ALPHA = 2e-5
+BLOCKER_FLOOR = 0.3
+_CODE_FILES = ("features.py", "model.py", "pipeline.py", "train.py", "data/rules.yaml")
+
+
+@dataclass(frozen=True, slots=True)
+class NodeInfo:
+    """What the scorer needs of a library node: its references and its rubric."""
+
+    references: tuple[str, ...]
+    rubric: Rubric
+
+
+def library_nodes(directory: Path = LIBRARY_DIR) -> dict[tuple[str, str], NodeInfo]:
+    """``(scenario id, node id) -> NodeInfo`` for every node of the scenario library (plain YAML)."""
+    nodes: dict[tuple[str, str], NodeInfo] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for node_id, node in (data.get("nodes") or {}).items():
+            rubric = Rubric.from_spec(node.get("rubric", "complaint"), f"{path.name}: nodes.{node_id}.rubric")
+            nodes[(data["id"], node_id)] = NodeInfo(tuple(node.get("references", ())), rubric)
+    return nodes
+
+
+class EmbeddingStore:
+    """Sentence embeddings by text, kept on disk between trainings (``scoring/models/embeddings-*.npz``)."""
+
+    def __init__(self, encoder: Encoder, path: Path | None = None) -> None:
+        self.encoder = encoder
+        self.path = path
+        self._vectors: dict[str, np.ndarray] = {}
+        if path is not None and path.exists():
+            with np.load(path, allow_pickle=False) as data:
+                for text, vector in zip(data["texts"].tolist(), data["vectors"], strict=True):
+                    self._vectors[text] = vector.astype(np.float32)
+        self._dirty = False
+
+    def get(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length embeddings of ``texts`` (encoding only those not seen before)."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        for start in range(0, len(missing), 256):
+            batch = missing[start : start + 256]
+            for text, vector in zip(batch, self.encoder.encode(batch), strict=True):
+                self._vectors[text] = vector
+            self._dirty = True
+        if not texts:
+            return np.zeros((0, 512), dtype=np.float32)
+        return np.stack([self._vectors[t] for t in texts])
+
+    def save(self) -> None:
+        """Write the store back to disk when it grew."""
+        if self.path is None or not self._dirty:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        texts = list(self._vectors)
+        tmp = self.path.with_suffix(".tmp.npz")
+        np.savez(tmp, texts=np.array(texts), vectors=np.stack([self._vectors[t] for t in texts]).astype(np.float16))
+        tmp.replace(self.path)
+        self._dirty = False
+
+
+class _StoreEncoder:
+    """An :class:`Encoder` look-alike over an :class:`EmbeddingStore` (for fast evaluation)."""
+
+    def __init__(self, store: EmbeddingStore) -> None:
+        self.store = store
+        self.name = store.encoder.name
+        self.calibrate = store.encoder.calibrate
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.store.get(list(texts))
+
+    def encode_cached(self, texts: Sequence[str]) -> np.ndarray:
+        return self.store.get(list(texts))
+
+
+@dataclass
+class _Rows:
+    contexts: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    example: list[int] = field(default_factory=list)
+    group: list[str] = field(default_factory=list)
+    source: list[str] = field(default_factory=list)
+    targets: dict[str, list[float]] = field(default_factory=dict)
+
+
+def _overlaps(span_start: int, span_end: int, start: int, end: int) -> bool:
+    overlap = min(span_end, end) - max(span_start, start)
+    return overlap > 0 and overlap * 2 >= min(span_end - span_start, end - start)
+
+
+def _build_rows(
+    examples: Sequence[Example], bank: Sequence[LabelledClause], nodes: dict[tuple[str, str], NodeInfo]
+) -> tuple[_Rows, list[str]]:
+    item_ids: dict[str, int] = {}
+    for e in examples:
+        for item in (*e.items, *e.partial_items):
+            item_ids[item] = item_ids.get(item, 0) + 1
+    labels = list(BLOCKER_IDS) + sorted(item_ids)
+    rows = _Rows(targets={label: [] for label in labels})
+    for index, e in enumerate(examples):
+        prepared = prepare(e.reply)
+        info = nodes.get((e.scenario, e.node))
+        rubric_items = set(info.rubric.item_ids) if info else set(e.items) | set(e.partial_items)
+        spans: dict[str, list[tuple[int, int, float]]] = {}
+        for weight, mapping in ((1.0, e.items), (0.5, e.partial_items), (1.0, e.blockers)):
+            for label, span in mapping.items():
+                pos = e.reply.find(span) if span else -1
+                spans.setdefault(label, []).append((pos, pos + len(span), weight) if pos >= 0 else (-1, -1, weight))
+        for i, clause in enumerate(prepared.clauses):
+            rows.contexts.append(prepared.contexts[i])
+            rows.texts.append(clause.text)
+            rows.example.append(index)
+            rows.group.append(e.scenario)
+            rows.source.append(e.id)
+            for label in labels:
+                if label not in BLOCKER_IDS and label not in rubric_items:
+                    rows.targets[label].append(np.nan)
+                    continue
+                value = 0.0
+                for start, end, weight in spans.get(label, ()):
+                    if start < 0:
+                        value = np.nan  # labelled without a findable span: unknown which clause
+                    elif _overlaps(start, end, clause.start, clause.end):
+                        value = max(value, weight) if not np.isnan(value) else value
+                rows.targets[label].append(value)
+    for c in bank:
+        if c.label not in rows.targets:
+            continue
+        prepared = prepare(c.text)
+        rows.contexts.append("|" + " ".join(prepared.clause_texts))
+        rows.texts.append(" ".join(prepared.clause_texts) or c.text)
+        rows.example.append(-1)
+        rows.group.append(c.source.split(":", 1)[0].removesuffix(".clauses"))
+        rows.source.append(c.source)
+        for label in labels:
+            rows.targets[label].append((1.0 if c.positive else 0.0) if label == c.label else np.nan)
+    counts = {label: int(np.nansum(np.array(rows.targets[label]) >= 0.5)) for label in labels}
+    kept = [label for label in labels if label in BLOCKER_IDS or counts[label] >= MIN_POSITIVES]
+    return rows, kept
+
+
+def _fit_classifiers(x, targets: dict[str, np.ndarray], labels: Sequence[str], rows: np.ndarray):
+    weights = np.zeros((x.shape[1], len(labels)), dtype=np.float32)
+    bias = np.full(len(labels), -10.0, dtype=np.float32)
+    sub = x[rows]
+    for j, label in enumerate(labels):
+        y_all = targets[label][rows]
+        known = ~np.isnan(y_all)
+        y = y_all[known] >= 0.25
+        if y.sum() == 0 or y.all():
+            continue
+        sample_weight = np.where(y_all[known] == 0.5, 0.5, 1.0)
+        clf = SGDClassifier(
+            loss="log_loss", alpha=SGD_ALPHA, class_weight="balanced", max_iter=15, tol=1e-3, random_state=0
+        )
+        with warnings.catch_warnings():
+            # A few epochs fit these linear models well; more only cost time (see bench/scoring_quality.py).
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(sub[known], y, sample_weight=sample_weight)
+        weights[:, j] = clf.coef_[0]
+        bias[j] = clf.intercept_[0]
+    return weights, bias
+
+
+def _reply_scores(probs: np.ndarray, example_of_row: np.ndarray, n_examples: int) -> np.ndarray:
+    scores = np.zeros((n_examples, probs.shape[1]), dtype=np.float32)
+    for row, e in enumerate(example_of_row):
+        if e >= 0:
+            np.maximum(scores[e], probs[row], out=scores[e])
+    return scores
+
+
+def _choose_thresholds(
+    labels: Sequence[str], scores: np.ndarray, examples: Sequence[Example], nodes: dict[tuple[str, str], NodeInfo]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each label's decision threshold from out-of-fold scores: the F1-best one.
+
+    Items are judged over the replies at nodes that have the item (0.5 for items of a single
+    scenario, which out-of-fold predictions never see); blockers over every reply, at least
+    ``BLOCKER_FLOOR``.
+    """
+    thresholds = np.full(len(labels), 0.5, dtype=np.float32)
+    for j, label in enumerate(labels):
+        if label in BLOCKER_IDS:
+            truth = np.array([label in e.blockers for e in examples])
+            thresholds[j] = _f1_best(scores[:, j], truth, np.linspace(BLOCKER_FLOOR, 0.99, 70))
+            continue
+        relevant = np.array(
+            [label in (nodes[(e.scenario, e.node)].rubric.item_ids if (e.scenario, e.node) in nodes else ())
+             for e in examples]
+        )
+        if len({e.scenario for e, r in zip(examples, relevant, strict=True) if r}) < 2:
+            continue
+        truth = np.array([label in e.items for e in examples])[relevant]
+        thresholds[j] = _f1_best(scores[relevant, j], truth, np.linspace(0.2, 0.9, 29))
+    return thresholds
+
+
+def _off_topic_inputs(examples, nodes, fold_models, store, probe, labels, thresholds, vectorizer, oof_of):
+    """Grade inputs of good replies moved to a node of another scenario, graded 0 (off-topic).
+
+    The corpus has few off-topic replies, yet "明天小区组织羽毛球比赛" to a leaking ceiling must fail:
+    ``OFF_TOPIC_PER_NODE`` good replies of other scenarios per node teach the grade model that a fine
+    reply to the wrong situation is no answer. Each is analysed by the fold model that never saw
+    either scenario's replies, like the rest of the grade model's input.
+    """
+    rng = np.random.default_rng(0)
+    good = [i for i, e in enumerate(examples) if e.grade >= 2]
+    rows, grades = [], []
+    for weights, bias, test_idx in fold_models:
+        fold_model = _model("oof", store.encoder.name, labels, weights, bias, thresholds, vectorizer)
+        held_nodes = sorted({(examples[i].scenario, examples[i].node) for i in test_idx})
+        held_scenarios = {s for s, _ in held_nodes}
+        donors = [i for i in good if examples[i].scenario in held_scenarios]
+        for scenario, node in held_nodes:
+            pool = [i for i in donors if examples[i].scenario != scenario]
+            if not pool:
+                continue
+            picks = rng.choice(len(pool), size=min(OFF_TOPIC_PER_NODE, len(pool)), replace=False)
+            moved = [replace(examples[pool[k]], scenario=scenario, node=node) for k in picks]
+            moved_probs = [oof_of[pool[k]] for k in picks]
+            for analysis in _analyses(fold_model, store, moved, nodes, moved_probs):
+                rows.append(probe.grade_input(analysis.whole_vec, analysis.figures, analysis.label_scores))
+                grades.append(0.0)
+    width = probe.grade_input(np.zeros(512), np.zeros(len(FIGURES)), np.zeros(len(labels))).shape[0]
+    return (np.array(rows) if rows else np.zeros((0, width))), np.array(grades)
+
+
+def _fit_grade_networks(inputs: np.ndarray, grades: np.ndarray) -> list:
+    """Small ReLU networks mapping a reply's grade input to its 0-3 grade, one per seed.
+
+    Averaging a few seeds steadies the prediction; early stopping on a held-out tenth and an L2
+    penalty keep the networks from memorising the corpus (chosen by grouped cross-validation).
+    """
+    layers = []
+    for seed in range(GRADE_SEEDS):
+        net = MLPRegressor(hidden_layer_sizes=(GRADE_HIDDEN,), alpha=GRADE_ALPHA, max_iter=400,
+                           early_stopping=True, random_state=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            net.fit(inputs, grades)
+        w1, w2 = net.coefs_
+        b1, b2 = net.intercepts_
+        layers.append((w1.astype(np.float64), b1.astype(np.float64), w2[:, 0].astype(np.float64), float(b2[0])))
+    return layers
+
+
+def _f1_best(scores: np.ndarray, truth: np.ndarray, candidates: np.ndarray) -> float:
+    best_f, best_t = -1.0, 0.5
+    for t in candidates:
+        predicted = scores >= t
+        tp = float((predicted & truth).sum())
+        f1 = 2 * tp / max(1.0, predicted.sum() + truth.sum())
+        if f1 > best_f:
+            best_f, best_t = f1, float(t)
+    return best_t
+
+
+
+
+
+def code_fingerprint() -> str:
+    """A hash of the code and rules that turn data into a model."""
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for name in _CODE_FILES:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()
+
+
+def _model(
+    version: str, encoder_name: str, labels, weights, bias, thresholds, vectorizer, *, evidence=None, grade=None,
+    stats=None,
+) -> ScorerModel:
+    empty = (np.zeros((0, 512), np.float16), np.zeros(0, np.int32), [], [])
+    ev_vectors, ev_labels, ev_texts, ev_ids = evidence or empty
+    layers, mean, std = grade or ([], np.zeros(len(FIGURES)), np.ones(len(FIGURES)))
+    return ScorerModel(
+        version=version, encoder=encoder_name, labels=list(labels), weights=weights, bias=bias,
+        thresholds=thresholds, scale=EMBED_SCALE, vocabulary={k: int(v) for k, v in vectorizer.vocabulary_.items()},
+        idf=vectorizer.idf_, evidence_vectors=ev_vectors, evidence_labels=ev_labels, evidence_texts=ev_texts,
+        evidence_ids=ev_ids, grade_layers=layers, grade_beta=GRADE_BETA, figure_mean=mean,
+        figure_std=std, generic=list(labels), stats=stats or {},
+    )
+
+
+def _analyses(model: ScorerModel, store: EmbeddingStore, examples: Sequence[Example], nodes, probs=None):
+    """Analyse examples at their nodes; ``probs`` gives each example's clause probabilities if known."""
+    from scoring.pipeline import analyse, encode_references
+
+    encoder = _StoreEncoder(store)
+    encoded: dict[tuple[str, str], tuple] = {}
+    out = []
+    for k, e in enumerate(examples):
+        prepared = prepare(e.reply)
+        key = (e.scenario, e.node)
+        info = nodes[key]
+        if key not in encoded:
+            encoded[key] = encode_references(encoder, info.references, 512)
+        vectors = store.get([prepared.whole or e.reply, *prepared.clause_texts])
+        out.append(analyse(model, encoder, prepared, vectors, info.references, info.rubric,
+                           probs=None if probs is None else probs[k], encoded_references=encoded[key]))
+    return out
+
+
+def score_examples(model: ScorerModel, examples: Sequence[Example], nodes, store: EmbeddingStore) -> list:
+    """Score examples at their library nodes with ``model`` (embeddings from ``store``)."""
+    from scoring.pipeline import finish
+
+    analyses = _analyses(model, store, examples, nodes)
+    return [finish(model, a, nodes[(e.scenario, e.node)].rubric) for e, a in zip(examples, analyses, strict=True)]
+
+
+def train(
+    examples: Sequence[Example],
+    bank: Sequence[LabelledClause],
+    nodes: dict[tuple[str, str], NodeInfo],
+    store: EmbeddingStore,
+    *,
+    log=None,
+) -> ScorerModel:
+    """Fit the whole scorer on ``examples`` (replies at library nodes) and the clause bank.
+
+    Args:
+        examples: Graded replies; those at nodes missing from ``nodes`` are skipped.
+        bank: Labelled clauses (positives and hard negatives).
+        nodes: The library's nodes (references and rubrics).
+        store: Embeddings (computed as needed).
+        log: Optional ``print``-like callable for progress.
+
+    Returns:
+        The trained :class:`ScorerModel` (not saved).
+    """
+    started = time.perf_counter()
+    say = log or (lambda *a: None)
+    version = model_version(examples, bank, store.encoder.name)
+    examples = [e for e in examples if (e.scenario, e.node) in nodes]
+    rows, labels = _build_rows(examples, bank, nodes)
+    vectors = store.get(rows.texts)
+    vectorizer = fit_ngrams(rows.contexts)
+    x = clause_matrix(vectors, rows.contexts, vectorizer, EMBED_SCALE)
+    targets = {label: np.array(rows.targets[label], dtype=np.float64) for label in labels}
+    example_of_row = np.array(rows.example)
+    groups = np.array(rows.group)
+    say(f"  {len(examples)} 条回复,{len(rows.texts)} 个子句,{len(labels)} 个标签,{time.perf_counter() - started:.1f}s")
+
+    # Out-of-fold clause probabilities, folds grouped by scenario.
+    scenario_of = np.array([e.scenario for e in examples])
+    unique = sorted(set(scenario_of))
+    folds = min(INNER_FOLDS, len(unique))
+    oof = np.zeros((len(rows.texts), len(labels)), dtype=np.float32)
+    fold_models: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    splitter = GroupKFold(n_splits=folds)
+    for _train_idx, test_idx in splitter.split(np.zeros(len(examples)), groups=scenario_of):
+        held = set(scenario_of[test_idx])
+        fit_rows = np.flatnonzero(~np.isin(groups, list(held)))
+        weights, bias = _fit_classifiers(x, targets, labels, fit_rows)
+        test_rows = np.flatnonzero(np.isin(groups, list(held)))
+        logits = np.asarray(x[test_rows] @ weights) + bias
+        oof[test_rows] = 1 / (1 + np.exp(-np.clip(logits, -30, 30)))
+        fold_models.append((weights, bias, test_idx))
+    say(f"  交叉折外预测完成,{time.perf_counter() - started:.1f}s")
+    thresholds = _choose_thresholds(labels, _reply_scores(oof, example_of_row, len(examples)), examples, nodes)
+
+    # The grade model on out-of-fold analyses.
+    inputs = np.zeros((len(examples), 512 + len(FIGURES) + len(labels)))
+    raw_figures = np.zeros((len(examples), len(FIGURES)))
+    analyses: dict[int, object] = {}
+    rows_of: dict[int, list[int]] = {}
+    for row, e in enumerate(rows.example):
+        if e >= 0:
+            rows_of.setdefault(e, []).append(row)
+    oof_of = {e: oof[r] for e, r in rows_of.items()}
+    for weights, bias, test_idx in fold_models:
+        fold_model = _model("oof", store.encoder.name, labels, weights, bias, thresholds, vectorizer)
+        held = [examples[i] for i in test_idx]
+        for i, analysis in zip(test_idx, _analyses(fold_model, store, held, nodes, [oof_of[i] for i in test_idx]),
+                               strict=True):
+            analyses[int(i)] = analysis
+            raw_figures[i] = analysis.figures
+    mean, std = raw_figures.mean(axis=0), raw_figures.std(axis=0) + 1e-6
+    probe = _model("oof", store.encoder.name, labels, *fold_models[0][:2], thresholds, vectorizer,
+                   grade=([], mean, std))
+    for i, analysis in analyses.items():
+        inputs[i] = probe.grade_input(analysis.whole_vec, analysis.figures, analysis.label_scores)
+    grades = np.array([e.grade for e in examples], dtype=np.float64)
+    extra_inputs, extra_grades = _off_topic_inputs(examples, nodes, fold_models, store, probe, labels, thresholds,
+                                                   vectorizer, oof_of)
+    layers = _fit_grade_networks(np.vstack([inputs, extra_inputs]), np.concatenate([grades, extra_grades]))
+    say(f"  评分模型拟合完成,{time.perf_counter() - started:.1f}s")
+
+    # Final classifiers on everything, with the positive clauses kept as evidence.
+    weights, bias = _fit_classifiers(x, targets, labels, np.arange(len(rows.texts)))
+    ev_rows, ev_labels = [], []
+    for j, label in enumerate(labels):
+        for r in np.flatnonzero(targets[label] >= 0.5):
+            ev_rows.append(int(r))
+            ev_labels.append(j)
+    evidence = (
+        vectors[ev_rows].astype(np.float16),
+        np.array(ev_labels, dtype=np.int32),
+        [rows.texts[r] for r in ev_rows],
+        [rows.source[r] for r in ev_rows],
+    )
+    stats = {
+        "examples": len(examples),
+        "clauses": len(rows.texts),
+        "positives": {label: int(np.nansum(targets[label] >= 0.5)) for label in labels},
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    say(f"  完成,{stats['seconds']}s")
+    return _model(version, store.encoder.name, labels, weights, bias, thresholds, vectorizer,
+                  evidence=evidence,
+                  grade=(layers, mean, std), stats=stats)
+
+
+def default_store(encoder: Encoder | None = None) -> EmbeddingStore:
+    """The on-disk embedding store for an encoder (the configured one by default)."""
+    encoder = encoder or get_encoder()
+    return EmbeddingStore(encoder, MODELS_DIR / f"embeddings-{safe_name(encoder.name)}.npz")
+
+
+def model_version(examples: Sequence[Example], bank: Sequence[LabelledClause], encoder_name: str) -> str:
+    """The version a model trained on this data with this code and encoder carries."""
+    digest = hashlib.sha256((data_fingerprint(examples, bank) + code_fingerprint() + encoder_name).encode())
+    return digest.hexdigest()[:16]
+
+
+def current_version(encoder_name: str) -> str:
+    """The version of a model built now from the repository's data."""
+    return model_version(load_corpus(), load_clauses(), encoder_name)
+
+
+def build_default_model(
+    directory: Path, *, encoder_name: str | None = None, extra: Iterable[Example] = (), log=None
+) -> ScorerModel:
+    """Train on the repository's corpus and clause bank (plus ``extra`` examples), save to ``directory``."""
+    store = default_store(get_encoder(encoder_name))
+    model = train([*load_corpus(), *extra], load_clauses(), library_nodes(), store, log=log)
+    store.save()
+    model.save(directory)
+    return model
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m scoring train``: build the default model unless it is up to date."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m scoring train", description="从仓库数据训练评分模型")
+    parser.add_argument("--force", action="store_true", help="即使模型已是最新也重新训练")
+    args = parser.parse_args(argv)
+    encoder = get_encoder()
+    directory = model_dir(encoder.name)
+    if not args.force:
+        try:
+            existing = ScorerModel.load(directory)
+            if existing.encoder == encoder.name and existing.version == current_version(encoder.name):
+                print(f"评分模型已是最新({existing.version}):{directory}", file=sys.stderr)
+                return 0
+        except (FileNotFoundError, ValueError):
+            pass
+    print(f"训练评分模型 → {directory}", file=sys.stderr)
+    model = build_default_model(directory, encoder_name=encoder.name, log=lambda msg: print(msg, file=sys.stderr))
+    print(f"评分模型版本 {model.version}", file=sys.stderr)
+    return 0

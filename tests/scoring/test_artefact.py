@@ -1,0 +1,94 @@
+"""The trained model as an artefact: save and load, versions, corpus validation, corrections."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scoring import score_many
+from scoring.corpus import CorpusError, Example, load_clauses, load_corpus
+from scoring.learn import correction, retrain
+from scoring.model import ScorerModel, get_model
+from scoring.train import current_version, default_store, library_nodes, model_version
+
+NODES = library_nodes()
+
+
+def test_corpus_covers_every_node_with_valid_labels():
+    corpus = load_corpus()
+    assert len(corpus) >= 2500
+    per_node = {key: 0 for key in NODES}
+    for e in corpus:
+        assert (e.scenario, e.node) in NODES, e.id
+        per_node[(e.scenario, e.node)] += 1
+        items = set(NODES[(e.scenario, e.node)].rubric.item_ids)
+        assert set(e.items) <= items, e.id
+    assert min(per_node.values()) >= 15, min(per_node, key=per_node.get)
+    assert load_clauses()
+
+
+def test_a_bad_corpus_line_names_file_and_line(tmp_path):
+    good = {"scenario": "s", "node": "n", "reply": "好的", "grade": 2}
+    (tmp_path / "x.jsonl").write_text(
+        json.dumps(good, ensure_ascii=False) + "\n" + json.dumps({**good, "grade": 7}) + "\n", encoding="utf-8"
+    )
+    with pytest.raises(CorpusError, match="x.jsonl 第 2 行.*grade"):
+        load_corpus(tmp_path)
+    (tmp_path / "x.jsonl").write_text(json.dumps({**good, "blockers": {"rude": "好"}}), encoding="utf-8")
+    with pytest.raises(CorpusError, match="未知的否决项"):
+        load_corpus(tmp_path)
+
+
+def test_the_saved_model_scores_the_same_after_loading(encoder, tmp_path):
+    model = get_model(encoder.name)
+    assert model.version == current_version(encoder.name)
+    loaded = ScorerModel.load(model.save(tmp_path / "m"))
+    info = NODES[("leak-repeated", "opening")]
+    items = [("您好,给您添麻烦了,我下午两点前带师傅上门查,查完告诉您。", info.references, info.rubric),
+             ("这个我们管不了。", info.references, info.rubric)]
+    first = [r.to_dict() for r in score_many(items, encoder=encoder, model=model)]
+    second = [r.to_dict() for r in score_many(items, encoder=encoder, model=loaded)]
+    assert first == second
+    assert first[0]["scorer_version"] == model.version
+
+
+def test_the_version_follows_the_data(encoder):
+    corpus, clauses = load_corpus(), load_clauses()
+    base = model_version(corpus, clauses, encoder.name)
+    assert base == model_version(list(reversed(corpus)), clauses, encoder.name)
+    edited = Example.from_dict({**corpus[0].to_dict(), "grade": (corpus[0].grade + 1) % 4}, id=corpus[0].id)
+    assert model_version([edited, *corpus[1:]], clauses, encoder.name) != base
+
+
+def test_correction_validates_in_chinese():
+    with pytest.raises(CorpusError, match="没有情景"):
+        correction(reply="好", scenario="nope", node="opening", grade=2, author="t1", nodes=NODES)
+    with pytest.raises(CorpusError, match="没有条目"):
+        correction(reply="好", scenario="leak-repeated", node="opening", items={"dance": ""}, author="t1", nodes=NODES)
+    with pytest.raises(CorpusError, match="等级"):
+        correction(reply="好", scenario="leak-repeated", node="opening", author="t1", nodes=NODES)
+    blocked = correction(reply="您自己找楼上", scenario="leak-repeated", node="opening", author="t1",
+                         blockers={"shirk": "您自己找楼上"}, nodes=NODES)
+    assert blocked.grade == 0 and blocked.author == "t1" and blocked.id.startswith("correction:")
+
+
+def test_retrain_reports_what_changes(encoder):
+    scenarios = {"leak-repeated", "parking-occupied", "gas-smell-fire-alarm", "phone-fee-inquiry"}
+    corpus = [e for e in load_corpus() if e.scenario in scenarios]
+    nodes = {k: v for k, v in NODES.items() if k[0] in scenarios}
+    store = default_store(encoder)
+    base, _ = retrain([], corpus=corpus, nodes=nodes, store=store, base=get_model(encoder.name))
+    reply = "王女士,这事我们认,前两回确实没人跟,今天三点前我带人上去看。"
+    fixes = [correction(reply=reply + "!" * k, scenario="leak-repeated", node="opening", grade=3,
+                        author="trainer", nodes=nodes) for k in range(12)]
+    model, report = retrain(fixes, corpus=corpus, nodes=nodes, store=store, base=base)
+    assert report.old_version == base.version != report.new_version == model.version
+    assert report.examined == len(corpus) + len(fixes)
+    assert all(c.old_band != c.new_band for c in report.changed)
+    assert set(report.improved) | set(report.worsened) <= set(report.changed)
+    info = nodes[("leak-repeated", "opening")]
+    before, after = (score_many([(reply, info.references, info.rubric)], encoder=encoder, model=m)[0]
+                     for m in (base, model))
+    assert after.grade > before.grade
+    assert report.to_dict()["new_version"] == model.version

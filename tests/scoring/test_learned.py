@@ -1,0 +1,138 @@
+"""The learned scorer on natural replies it was not trained on, its stages, and its artefact.
+
+None of these replies is in the corpus (a test below checks that). They are written the way trainees
+write, including the failure kinds the first version had: natural apologies, admissions with negative
+words, warnings against danger, refusals in the references' words, unsafe advice and wrong facts.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scoring import score
+from scoring.corpus import load_corpus
+from scoring.train import library_nodes
+
+NODES = library_nodes()
+
+
+def at(scenario: str, node: str, reply: str, encoder):
+    info = NODES[(scenario, node)]
+    return score(reply, info.references, info.rubric, encoder=encoder)
+
+
+def test_replies_here_are_not_in_the_corpus():
+    corpus = {e.reply for e in load_corpus()}
+    replies = [value for name, value in globals().items() if name.isupper() and isinstance(value, str)]
+    assert replies and not corpus.intersection(replies)
+
+
+ISSUE_REPLY = (
+    "王女士,这次真是我们做得太差了,前两次都没人回您,换我也得火大。您这是卫生间顶上又渗水了,对吧?"
+    "我今天就盯着这事,下午三点前带修漏的师傅过来找源头,修完我当面跟您说。"
+)
+ELEVATOR_WARNING = "求您先别扒门,自己爬出去特别危险。救援师傅我已经叫了,大概二十分钟到,我一直在对讲这头陪着您。"
+TREE_DETOUR = "您开慢点,从左边草地上绕过去就行,没事的。"
+GAS_LIGHT = "别慌别慌,您先把灯打开看看是哪家在漏。"
+DEPOSIT_WRONG = "您家是住宅,装修保证金是2000元,验收没问题就全退;施工许可证50元一证,出入证20元一证,交证退款。"
+DEPOSIT_RIGHT = "住宅的装修保证金1000元一户,验收合格退;许可证50元、出入证20元一张,交回证件就退钱。"
+RENOVATION_REFUSAL = "这种情况我们不会去现场让他们停工的,您自己上楼跟装修队说吧。"
+
+
+def test_the_issue_reply_is_excellent_and_not_flagged(encoder):
+    result = at("leak-repeated", "opening", ISSUE_REPLY, encoder)
+    assert result.band in ("优秀", "良好"), result.feedback
+    assert not result.blockers
+    assert {"apologize", "empathize"} <= result.hit_ids
+    assert result.hit_ids & {"solve", "commit_time"}
+    assert result.decided_by == "model"
+
+
+def test_a_warning_against_danger_is_safety_not_danger(encoder):
+    result = at("elevator-entrapment", "force_door", ELEVATOR_WARNING, encoder)
+    assert "unsafe" not in result.blocker_ids
+    assert result.band != "不合格", result.feedback
+
+
+@pytest.mark.parametrize(
+    ("scenario", "node", "reply"),
+    [("storm-fallen-tree-gate", "opening", TREE_DETOUR), ("gas-smell-fire-alarm", "opening", GAS_LIGHT)],
+)
+def test_unsafe_advice_in_other_words_fails(encoder, scenario, node, reply):
+    result = at(scenario, node, reply, encoder)
+    assert "unsafe" in result.blocker_ids, result.feedback
+    assert result.band == "不合格"
+    blocker = next(b for b in result.blockers if b.id == "unsafe")
+    assert reply[blocker.start : blocker.end] == blocker.span
+    assert blocker.stage
+
+
+def test_a_refusal_in_the_references_words_fails(encoder):
+    result = at("renovation-noise-night", "on_site", RENOVATION_REFUSAL, encoder)
+    assert result.band == "不合格", result.feedback
+
+
+def test_a_wrong_fact_is_named_and_never_above_pass(encoder):
+    wrong = at("phone-fee-inquiry", "fees", DEPOSIT_WRONG, encoder)
+    right = at("phone-fee-inquiry", "fees", DEPOSIT_RIGHT, encoder)
+    assert [f.id for f in wrong.wrong_facts] == ["deposit_home"]
+    assert "2000" in wrong.wrong_facts[0].span and "1000" in wrong.wrong_facts[0].label
+    assert wrong.score <= 69 and "1000" in wrong.feedback
+    assert not right.wrong_facts
+    assert right.score > wrong.score
+
+
+def test_stages_are_recorded_with_evidence(encoder):
+    result = at("leak-repeated", "opening", ISSUE_REPLY, encoder)
+    for hit in result.hits:
+        assert hit.via == "classifier" and 0 < hit.confidence <= 1
+        assert ":" in hit.evidence  # "<example id>: <labelled clause>"
+        assert ISSUE_REPLY[hit.start : hit.end] == hit.span
+    assert result.scorer_version and result.grade is not None
+    capped = at("gas-smell-fire-alarm", "opening", GAS_LIGHT, encoder)
+    assert capped.decided_by.startswith(("blocker:", "rule:"))
+    assert capped.score <= 5
+
+
+def test_empty_reply_is_default(encoder):
+    result = score("  ", NODES[("leak-repeated", "opening")].references, "complaint", encoder=encoder)
+    assert (result.score, result.decided_by) == (0, "default")
+
+
+def test_quiz_rubrics_keep_the_checklist_path(encoder):
+    rubric = {"base": "inquiry", "drop": ["greet_org", "answer", "confirm_needs", "close_polite"],
+              "add": [{"id": "kp1", "label": "先受理", "weight": 1, "skill": "accuracy", "keywords": ["受理"]}]}
+    result = score("先受理再分析协调。", ["受理确认,分析协调。"], rubric, encoder=encoder)
+    assert result.hit_ids == {"kp1"} and result.scorer_version == ""
+
+
+HELD_OUT = ("leak-repeated", "elevator-entrapment", "phone-fee-inquiry", "storm-fallen-tree-gate")
+
+
+@pytest.fixture(scope="module")
+def held_out_figures(encoder):
+    """Train without four scenarios (one model, about a minute) and measure on them."""
+    from scoring.corpus import load_clauses
+    from scoring.evaluation import figures, scored_rows
+    from scoring.train import default_store, score_examples, train
+
+    store = default_store(encoder)
+    corpus = load_corpus()
+    fit = [e for e in corpus if e.scenario not in HELD_OUT]
+    held = [e for e in corpus if e.scenario in HELD_OUT]
+    bank = [c for c in load_clauses() if c.source.split(":", 1)[0] not in HELD_OUT]
+    model = train(fit, bank, NODES, store)
+    results = score_examples(model, held, NODES, store)
+    return figures(scored_rows(held, results, lambda e: NODES[(e.scenario, e.node)].rubric.category))
+
+
+def test_quality_on_scenarios_the_model_never_saw(held_out_figures):
+    f = held_out_figures
+    assert f.n > 400
+    assert f.spearman >= 0.85, f.line()
+    assert f.pairwise >= 0.92, f.line()
+    assert f.pairwise_length_adverse >= 0.85, f.line()
+    below, hard = f.hard_negatives_below
+    assert below >= 0.9 * hard, f.line()
+    assert f.excellent_failed <= 0.03, f.line()
+    assert f.good_blocked <= 0.02, f.line()
