@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -89,10 +89,20 @@ class User(UserMixin, db.Model):
         return ROLE_LABELS[Role(self.role)]
 
 
+class Origin(enum.StrEnum):
+    """Where a content version came from: the repository (``flask content load``) or this site's trainers."""
+
+    SHIPPED = "shipped"
+    AUTHORED = "authored"
+
+
 class ContentVersion(db.Model):
     """One version of a piece of shipped or authored content (scenario, question, quiz).
 
     Attempts point at the exact row they played, so editing content never rewrites history.
+    ``origin`` says who wrote this version; loading shipped content never retires or replaces a key
+    whose current version was authored here. ``shipped_current`` marks the version the repository
+    ships now (at most one per key), so a trainer can choose to take it over their own edit.
     """
 
     __tablename__ = "content_version"
@@ -109,6 +119,8 @@ class ContentVersion(db.Model):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     source_path: Mapped[str] = mapped_column(String(300), default="")
     is_current: Mapped[bool] = mapped_column(default=True)
+    origin: Mapped[str] = mapped_column(String(16), default=Origin.SHIPPED.value, server_default=Origin.SHIPPED.value)
+    shipped_current: Mapped[bool] = mapped_column(default=False, server_default=false())
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -46,7 +46,7 @@ from quizzes import (
 )
 from quizzes.types import LETTERS, Scorer, parse_bool, parse_letters
 
-from ..content import ContentItem, SyncReport, current_content, upsert_content
+from ..content import ContentItem, LocalEdit, SyncReport, current_content, local_edits, take_shipped, upsert_content
 from ..extensions import db
 from ..models import ContentVersion, QuizAnswer, QuizAttempt, User, utcnow
 
@@ -473,6 +473,23 @@ def bank_overview() -> BankOverview:
         without_source=sum(1 for q in bank if q.source is None),
         not_exported_to_gift=sum(1 for q in bank if q.type_name in ("ordering", "short")),
     )
+
+
+def local_question_edits() -> list[LocalEdit]:
+    """Shipped questions this site has replaced by its own version (an import with the same ID)."""
+    return local_edits("question")
+
+
+def take_shipped_question(key: str) -> ContentVersion:
+    """Make the shipped version of a question current again, over this site's edit.
+
+    Raises:
+        QuizError: the question has no shipped version (404).
+    """
+    try:
+        return take_shipped("question", key)
+    except LookupError as error:
+        raise QuizError("该题目没有系统题库版本。", 404) from error
 
 
 def _export_order() -> list[Question]:
