@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -180,6 +180,18 @@ class QuizAttempt(db.Model):
     """One sitting of a quiz; the drawn questions are frozen in ``questions``."""
 
     __tablename__ = "quiz_attempt"
+    __table_args__ = (
+        # at most one open (not yet submitted) attempt per user and quiz: a double-click on 开始 or
+        # two tabs cannot draw a second paper past the attempt limit (issue 14.2)
+        Index(
+            "uq_quiz_attempt_open",
+            "user_id",
+            "quiz_key",
+            unique=True,
+            sqlite_where=text("submitted_at IS NULL"),
+            postgresql_where=text("submitted_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)

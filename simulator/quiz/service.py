@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from quizzes import (
@@ -113,7 +114,12 @@ class QuizSummary:
 
 
 def _user_attempts(user: User, quiz_key: str | None = None) -> list[QuizAttempt]:
-    query = db.select(QuizAttempt).where(QuizAttempt.user_id == user.id).order_by(QuizAttempt.started_at.desc())
+    query = (
+        db.select(QuizAttempt)
+        .where(QuizAttempt.user_id == user.id)
+        .order_by(QuizAttempt.started_at.desc())
+        .execution_options(populate_existing=True)
+    )
     if quiz_key is not None:
         query = query.where(QuizAttempt.quiz_key == quiz_key)
     return list(db.session.execute(query).scalars())
@@ -178,18 +184,26 @@ def start_attempt(user: User, quiz_key: str, *, now: datetime | None = None, see
         raise QuizError("测验不存在或已下线。", 404)
     quiz = QuizDefinition.from_dict(row.data)
     close_expired(user, now=now)
-    mine = _user_attempts(user, quiz.id)
-    open_attempt = next((a for a in mine if a.submitted_at is None), None)
-    if open_attempt is not None:
-        return open_attempt
-    if quiz.max_attempts and len(mine) >= quiz.max_attempts:
-        raise QuizError(f"「{quiz.title}」最多可作答 {quiz.max_attempts} 次,您的作答次数已用完。")
+    resumed = _open_attempt_or_refuse(user, quiz)  # the common cases, without drawing or locking
+    if resumed is not None:
+        return resumed
     bank, version_ids = current_bank()
     seed = new_seed() if seed is None else seed
     try:
         drawn = draw(quiz, bank, seed)
     except ValueError as error:
         raise QuizError(f"题库题目不足,无法组卷:{error}", 409) from error
+    # Count again and insert under one lock per user: otherwise two simultaneous starts (a
+    # double-click, two tabs) both see attempts left and both insert (issue 14.2).
+    lock_user(user.id)
+    try:
+        resumed = _open_attempt_or_refuse(user, quiz)
+    except QuizError:
+        db.session.rollback()  # release the lock
+        raise
+    if resumed is not None:
+        db.session.rollback()  # nothing written; release the lock
+        return resumed
     attempt = QuizAttempt(
         user_id=user.id,
         content_id=row.id,
@@ -201,8 +215,45 @@ def start_attempt(user: User, quiz_key: str, *, now: datetime | None = None, see
         deadline_at=now + timedelta(seconds=quiz.time_limit_s) if quiz.time_limit_s else None,
     )
     db.session.add(attempt)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # uq_quiz_attempt_open: another request opened this quiz first (only if the lock was not held,
+        # e.g. another database); resume that attempt
+        db.session.rollback()
+        mine = _user_attempts(user, quiz.id)
+        open_attempt = next((a for a in mine if a.submitted_at is None), None)
+        if open_attempt is None:
+            raise
+        return open_attempt
     return attempt
+
+
+def _open_attempt_or_refuse(user: User, quiz: QuizDefinition) -> QuizAttempt | None:
+    """The user's open attempt at the quiz, or None when a new one may start.
+
+    Raises:
+        QuizError: no attempts left.
+    """
+    mine = _user_attempts(user, quiz.id)
+    open_attempt = next((a for a in mine if a.submitted_at is None), None)
+    if open_attempt is None and quiz.max_attempts and len(mine) >= quiz.max_attempts:
+        raise QuizError(f"「{quiz.title}」最多可作答 {quiz.max_attempts} 次,您的作答次数已用完。")
+    return open_attempt
+
+
+def lock_user(user_id: int) -> None:
+    """Start a transaction that holds a write lock for this user until the next commit or rollback.
+
+    PostgreSQL locks the user's row (``SELECT ... FOR UPDATE``), so requests of other users go on in
+    parallel. SQLite has one writer at a time: ``BEGIN IMMEDIATE`` takes the database write lock
+    before the count is read (other writers wait up to the busy timeout).
+    """
+    db.session.commit()  # end whatever read transaction the request has open; the lock starts a new one
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("BEGIN IMMEDIATE"))
+    else:
+        db.session.execute(db.select(User.id).where(User.id == user_id).with_for_update())
 
 
 def get_own_attempt(user: User, attempt_id: int) -> QuizAttempt:
