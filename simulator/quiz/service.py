@@ -54,6 +54,7 @@ from ..models import ContentVersion, QuizAnswer, QuizAttempt, User, utcnow
 # An answer sent in the last moment travels a little; accept it if it arrives this soon after the deadline.
 DEADLINE_GRACE_S = 3
 MODE_LABELS = {"practice": "练习", "assessment": "考核"}
+ALREADY_SUBMITTED = "本次测验已交卷,这次修改的答案没有保存。成绩以交卷时保存的答案为准。"
 
 
 class QuizError(Exception):
@@ -243,17 +244,24 @@ def _open_attempt_or_refuse(user: User, quiz: QuizDefinition) -> QuizAttempt | N
 
 
 def lock_user(user_id: int) -> None:
-    """Start a transaction that holds a write lock for this user until the next commit or rollback.
+    """Start a transaction that holds a write lock for this user until the next commit or rollback."""
+    _write_lock(User, user_id)
 
-    PostgreSQL locks the user's row (``SELECT ... FOR UPDATE``), so requests of other users go on in
+
+def _write_lock(model: type[User] | type[QuizAttempt], row_id: int) -> None:
+    """Start a transaction holding a write lock on one row until the next commit or rollback.
+
+    PostgreSQL locks the row (``SELECT ... FOR UPDATE``), so requests about other rows go on in
     parallel. SQLite has one writer at a time: ``BEGIN IMMEDIATE`` takes the database write lock
-    before the count is read (other writers wait up to the busy timeout).
+    before anything is read (other writers wait up to the busy timeout). The session is committed
+    first, which ends the request's read transaction and expires every loaded object, so whatever is
+    read afterwards is what the database holds under the lock.
     """
-    db.session.commit()  # end whatever read transaction the request has open; the lock starts a new one
+    db.session.commit()
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(text("BEGIN IMMEDIATE"))
     else:
-        db.session.execute(db.select(User.id).where(User.id == user_id).with_for_update())
+        db.session.execute(db.select(model.id).where(model.id == row_id).with_for_update())
 
 
 def get_own_attempt(user: User, attempt_id: int) -> QuizAttempt:
@@ -365,11 +373,6 @@ def save_answer(attempt: QuizAttempt, position: int, response: Any, *, now: date
         QuizError: the attempt was already submitted, or the position does not exist (404).
     """
     now = now or utcnow()
-    if attempt.submitted_at is not None:
-        raise QuizError("本次测验已交卷,答案不能再修改。")
-    if is_expired(attempt, now):
-        submit_attempt(attempt, now=now, auto=True)
-        raise TimeUp("作答时间已到,系统已自动交卷,这次提交的答案未被保存。")
     drawn = drawn_questions(attempt)
     if not 0 <= position < len(drawn):
         raise QuizError("题目不存在。", 404)
@@ -379,20 +382,22 @@ def save_answer(attempt: QuizAttempt, position: int, response: Any, *, now: date
     else:
         grade = item.grade(response)
         fraction, result = grade.fraction, grade.to_dict()
-    for retry in (False, True):
-        answer = answers_by_position(attempt).get(position)
-        if answer is None:
-            answer = QuizAnswer(attempt=attempt, position=position, question_key=item.id)
-            db.session.add(answer)
-        answer.response, answer.saved_at, answer.fraction, answer.result = response, now, fraction, result
-        try:
-            db.session.commit()
-        except IntegrityError:
-            # two saves of the same question raced to insert its row: the other one won, update that row
-            db.session.rollback()
-            if retry:
-                raise
-            db.session.refresh(attempt)
+    # Read submitted_at and write the answer under the attempt's lock: a save racing a submission
+    # either lands before it (and is graded) or is refused, never stored after the grading (issue 14.3).
+    lock_attempt(attempt)
+    if attempt.submitted_at is not None:
+        db.session.rollback()
+        raise QuizError(ALREADY_SUBMITTED)
+    if is_expired(attempt, now):
+        db.session.rollback()
+        submit_attempt(attempt, now=now, auto=True)
+        raise TimeUp("作答时间已到,系统已自动交卷,这次提交的答案未被保存。")
+    answer = answers_by_position(attempt).get(position)
+    if answer is None:
+        answer = QuizAnswer(attempt=attempt, position=position, question_key=item.id)
+        db.session.add(answer)
+    answer.response, answer.saved_at, answer.fraction, answer.result = response, now, fraction, result
+    db.session.commit()
     return answer
 
 
@@ -412,9 +417,18 @@ def submit_attempt(
     now = now or utcnow()
     quiz = quiz_definition(attempt)
     drawn = drawn_questions(attempt)
+    # Grade outside the lock (short answers run the model), then check under the lock that nobody
+    # submitted meanwhile and that the answers graded are still the answers saved (issue 14.3).
+    graded = _responses(attempt, drawn)
+    result = grade_attempt(quiz, drawn, graded, scorer=scorer)
+    lock_attempt(attempt)
+    if attempt.submitted_at is not None:
+        db.session.rollback()  # the other submission won; its result stands
+        return attempt
+    responses = _responses(attempt, drawn)
+    if responses != graded:  # an answer was saved while grading: grade what is stored now
+        result = grade_attempt(quiz, drawn, responses, scorer=scorer)
     saved = answers_by_position(attempt)
-    responses = {item.id: saved[pos].response for pos, item in enumerate(drawn) if pos in saved}
-    result = grade_attempt(quiz, drawn, responses, scorer=scorer)
     for position, item in enumerate(drawn):
         answer = saved.get(position)
         if answer is None:
@@ -427,6 +441,16 @@ def submit_attempt(
     attempt.submitted_at = min(now, attempt.deadline_at) if auto and attempt.deadline_at else now
     db.session.commit()
     return attempt
+
+
+def _responses(attempt: QuizAttempt, drawn: Sequence[DrawnQuestion]) -> dict[str, Any]:
+    saved = answers_by_position(attempt)
+    return {item.id: saved[pos].response for pos, item in enumerate(drawn) if pos in saved}
+
+
+def lock_attempt(attempt: QuizAttempt) -> None:
+    """Start a transaction holding a write lock on the attempt (see :func:`_write_lock`)."""
+    _write_lock(QuizAttempt, attempt.id)
 
 
 # -- presenting -------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from simulator.extensions import db
 from simulator.models import QuizAttempt, Role
 from simulator.quiz import service
 from simulator.shipped import shipped_content
+from tests.web.test_quiz_views import HX, correct_form
 
 N = 8
 QUIZ = "emergency-cert"  # max_attempts: 3
@@ -102,3 +103,84 @@ def test_the_database_refuses_a_second_open_attempt(app, auth, content):
         with pytest.raises(IntegrityError):
             db.session.commit()
         db.session.rollback()
+
+
+def open_attempt(app, client) -> tuple[int, list]:
+    response = client.post(f"/quiz/{QUIZ}/start")
+    attempt_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    with app.app_context():
+        return attempt_id, service.drawn_questions(db.session.get(QuizAttempt, attempt_id))
+
+
+def test_a_double_submit_gives_one_result_and_no_error(app, client, auth, content):
+    auth.login(Role.TRAINEE)
+    attempt_id, drawn = open_attempt(app, client)
+    client.post(f"/quiz/attempt/{attempt_id}/q/1", data=correct_form(drawn[0]), headers=HX)
+    responses = at_once(client, N, lambda c, h: c.post(f"/quiz/attempt/{attempt_id}/submit", headers=h))
+    assert [r.status_code for r in responses] == [303] * N
+    assert {r.headers["Location"] for r in responses} == {f"/quiz/attempt/{attempt_id}/result"}
+    with app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        assert attempt.submitted_at is not None and len(attempt.answers) == len(drawn)
+        assert attempt.answers[0].fraction == 1.0
+    assert "未作答" in client.get(f"/quiz/attempt/{attempt_id}/result").get_data(as_text=True)
+
+
+def test_answers_racing_the_submission_are_graded_or_refused_never_lost(app, client, auth, content):
+    auth.login(Role.TRAINEE)
+    attempt_id, drawn = open_attempt(app, client)
+    positions = [i for i, d in enumerate(drawn) if d.question.type_name != "short"][: N - 1]
+
+    def request(c, headers):
+        index = requests.pop()
+        if index is None:
+            return c.post(f"/quiz/attempt/{attempt_id}/submit", headers=headers)
+        return c.post(
+            f"/quiz/attempt/{attempt_id}/q/{index + 1}", data=correct_form(drawn[index]), headers={**headers, **HX}
+        )
+
+    requests = [None, *positions]
+    results = at_once(client, len(requests), request)
+    with app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        stored = service.answers_by_position(attempt)
+        # the score is the sum of the stored grades: no answer was stored after the grading
+        graded = sum(a.fraction for a in attempt.answers if a.fraction is not None)
+        assert attempt.score == pytest.approx(100 * graded / len(drawn), abs=0.01)
+    saves = [r for r in results if r.request.path.split("/")[-1] != "submit"]
+    for response in saves:
+        position = int(response.request.path.split("/")[-1]) - 1
+        if response.status_code == 200:  # acknowledged: it must be in the graded result
+            assert stored[position].fraction == 1.0
+        else:
+            assert response.status_code == 409 and service.ALREADY_SUBMITTED in response.get_data(as_text=True)
+            assert position not in stored or stored[position].response is None
+
+
+def test_an_answer_after_submission_is_refused_in_chinese(app, client, auth, content):
+    auth.login(Role.TRAINEE)
+    attempt_id, drawn = open_attempt(app, client)
+    client.post(f"/quiz/attempt/{attempt_id}/submit")
+    late = client.post(f"/quiz/attempt/{attempt_id}/q/1", data=correct_form(drawn[0]), headers=HX)
+    assert late.status_code == 409 and "本次测验已交卷,这次修改的答案没有保存" in late.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(QuizAttempt, attempt_id).answers[0].response is None
+
+
+def test_the_error_page_renders_after_a_failed_database_write(app, client, auth):
+    """The handler rolls the session back; before, the Chinese 500 page itself failed."""
+    from simulator.models import Site
+    from simulator.security import roles_required
+
+    @roles_required(Role.TRAINEE)
+    def broken():
+        db.session.commit()  # expires the signed-in user, as any earlier write in a request does
+        db.session.add(Site(name="翠湖花园管理处"))  # the fixture's site: a unique-key violation
+        db.session.flush()
+
+    app.add_url_rule("/broken-write", "broken_write", broken)
+    auth.login(Role.TRAINEE)
+    response = client.get("/broken-write")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "服务器出错了" in html and "测试学员" in html  # the header still shows who is signed in
