@@ -66,12 +66,25 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Part of the id Flask-Login keeps in the session and the remember-me cookie: bumping it ends
+    # every session of the user, including cookies copied before (issue 14.4).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     site: Mapped[Site] = relationship(back_populates="users")
 
     def set_password(self, password: str) -> None:
+        """Set a new password; every existing session of the user ends (sign in again after a reset)."""
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
         self.password_hash = generate_password_hash(password, method=method)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Invalidate every session and remember-me cookie issued to this user so far."""
+        self.session_version = (self.session_version or 0) + 1
+
+    def get_id(self) -> str:
+        """The session id: ``<id>:<session_version>`` (see :func:`simulator.auth.views.load_user`)."""
+        return f"{self.id}:{self.session_version or 0}"
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
