@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from simulator.content import ContentItem, upsert_content
 from simulator.extensions import db
@@ -61,7 +62,7 @@ def answer_correctly(page, item) -> None:
     elif kind == "multiple":
         for letter in question.answer:
             form.locator(f'input[name="answer"][value="{letter}"]').check()
-            page.wait_for_function("!document.querySelector('.htmx-request')")
+            expect(page.locator(".htmx-request")).to_have_count(0)
     elif kind == "truefalse":
         form.locator(f'input[name="answer"][value="{"true" if question.answer else "false"}"]').check()
     elif kind == "fill":
@@ -70,7 +71,7 @@ def answer_correctly(page, item) -> None:
         shown = item.shown_items()
         for slot, text in enumerate(question.items):
             form.locator(f"#quiz-order-{slot}").select_option(str(shown.index(text)))
-            page.wait_for_function("!document.querySelector('.htmx-request')")
+            expect(page.locator(".htmx-request")).to_have_count(0)
     else:  # pragma: no cover - the definition draws no short answers
         raise AssertionError(f"unexpected type {kind}")
 
@@ -97,7 +98,7 @@ def test_take_and_pass_a_timed_quiz_then_review(page, live_app, timed_quiz):
         assert item.question.stem in page.locator("#quiz-stem").inner_text()
         answer_correctly(page, item)
         page.locator(f'.quiz-jump a.answered:text-is("{position}")').wait_for()
-        page.wait_for_function("!document.querySelector('.htmx-request')")
+        expect(page.locator(".htmx-request")).to_have_count(0)
         assert "答案已保存" in page.locator("#quiz-save-status").inner_text()
         assert "正确答案" not in page.locator("#quiz-save-status").inner_text()  # assessment: no key yet
         if position == 1:
