@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask
 
 from .config import check_production, default_config, load_environment
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -56,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .auth.views import bp as auth_bp
     from .cli import register_cli
     from .errors import register_error_handlers
+    from .headers import register_security_headers
     from .main.views import bp as main_bp
     from .play.views import bp as play_bp
     from .quiz.views import bp as quiz_bp
@@ -73,14 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_templating(app)
     register_cli(app)
 
-    @app.after_request
-    def _vary_on_htmx(response):
-        if request.headers.get("HX-Request"):
-            response.headers.add("Vary", "HX-Request")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    register_security_headers(app)
 
     if app.config["SCORING_WARMUP"]:
         _start_scoring_warmup(app)

@@ -6,6 +6,8 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .extensions import db
+
 MESSAGES = {
     400: ("请求无效", "提交的内容无法处理,请返回上一页重试。"),
     403: ("无权访问", "您的账号角色无权访问此页面。如需权限,请联系管理员。"),
@@ -37,4 +39,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         app.logger.exception("unhandled error")
+        # A failed flush leaves the session unusable until rolled back; the error page reads the
+        # signed-in user for its header, so without this it fails too and Werkzeug's bare English
+        # 500 is all the user sees (issue 14.3).
+        db.session.rollback()
         return render_error(500)

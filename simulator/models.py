@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -66,12 +66,25 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Part of the id Flask-Login keeps in the session and the remember-me cookie: bumping it ends
+    # every session of the user, including cookies copied before (issue 14.4).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     site: Mapped[Site] = relationship(back_populates="users")
 
     def set_password(self, password: str) -> None:
+        """Set a new password; every existing session of the user ends (sign in again after a reset)."""
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
         self.password_hash = generate_password_hash(password, method=method)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Invalidate every session and remember-me cookie issued to this user so far."""
+        self.session_version = (self.session_version or 0) + 1
+
+    def get_id(self) -> str:
+        """The session id: ``<id>:<session_version>`` (see :func:`simulator.auth.views.load_user`)."""
+        return f"{self.id}:{self.session_version or 0}"
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -89,10 +102,20 @@ class User(UserMixin, db.Model):
         return ROLE_LABELS[Role(self.role)]
 
 
+class Origin(enum.StrEnum):
+    """Where a content version came from: the repository (``flask content load``) or this site's trainers."""
+
+    SHIPPED = "shipped"
+    AUTHORED = "authored"
+
+
 class ContentVersion(db.Model):
     """One version of a piece of shipped or authored content (scenario, question, quiz).
 
     Attempts point at the exact row they played, so editing content never rewrites history.
+    ``origin`` says who wrote this version; loading shipped content never retires or replaces a key
+    whose current version was authored here. ``shipped_current`` marks the version the repository
+    ships now (at most one per key), so a trainer can choose to take it over their own edit.
     """
 
     __tablename__ = "content_version"
@@ -109,6 +132,8 @@ class ContentVersion(db.Model):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     source_path: Mapped[str] = mapped_column(String(300), default="")
     is_current: Mapped[bool] = mapped_column(default=True)
+    origin: Mapped[str] = mapped_column(String(16), default=Origin.SHIPPED.value, server_default=Origin.SHIPPED.value)
+    shipped_current: Mapped[bool] = mapped_column(default=False, server_default=false())
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -170,6 +195,18 @@ class QuizAttempt(db.Model):
     """One sitting of a quiz; the drawn questions are frozen in ``questions``."""
 
     __tablename__ = "quiz_attempt"
+    __table_args__ = (
+        # at most one open (not yet submitted) attempt per user and quiz: a double-click on 开始 or
+        # two tabs cannot draw a second paper past the attempt limit (issue 14.2)
+        Index(
+            "uq_quiz_attempt_open",
+            "user_id",
+            "quiz_key",
+            unique=True,
+            sqlite_where=text("submitted_at IS NULL"),
+            postgresql_where=text("submitted_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)

@@ -54,9 +54,11 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @any_role
 def logout():
-    """Sign out."""
+    """Sign out, everywhere: the session lives in a signed cookie, so ending it means a new version."""
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
-    flash("您已安全退出。", "info")
+    flash("您已安全退出(本账号在所有设备上的登录均已结束)。", "info")
     return redirect(url_for("auth.login"), code=303)
 
 
@@ -71,11 +73,17 @@ def change_password():
         elif form.new.data == form.current.data:
             form.new.errors.append("新密码不能与当前密码相同。")
         else:
-            current_user.set_password(form.new.data)
+            current_user.set_password(form.new.data)  # ends every other session of this user
             db.session.commit()
-            flash("密码已修改。", "success")
+            # keep this session signed in under the new version; renew remember-me if it was in use
+            login_user(current_user._get_current_object(), remember=bool(request.cookies.get(_remember_cookie())))
+            flash("密码已修改。其他设备上的登录已结束,需要用新密码重新登录。", "success")
             return redirect(url_for("main.home"), code=303)
     return render_template("auth/password.html", form=form), 422 if form.errors else 200
+
+
+def _remember_cookie() -> str:
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
 
 
 def _safe_next(target: str | None) -> str:
@@ -88,5 +96,16 @@ def _safe_next(target: str | None) -> str:
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    """The user of a session, if the session is still valid: its version is the user's current one.
+
+    A password reset or change, or a logout, bumps the version, which ends every earlier session and
+    remember-me cookie (a copied cookie included); ids from before versions existed are refused too.
+    """
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from quizzes import (
@@ -46,13 +47,14 @@ from quizzes import (
 )
 from quizzes.types import LETTERS, Scorer, parse_bool, parse_letters
 
-from ..content import ContentItem, SyncReport, current_content, upsert_content
+from ..content import ContentItem, LocalEdit, SyncReport, current_content, local_edits, take_shipped, upsert_content
 from ..extensions import db
 from ..models import ContentVersion, QuizAnswer, QuizAttempt, User, utcnow
 
 # An answer sent in the last moment travels a little; accept it if it arrives this soon after the deadline.
 DEADLINE_GRACE_S = 3
 MODE_LABELS = {"practice": "练习", "assessment": "考核"}
+ALREADY_SUBMITTED = "本次测验已交卷,这次修改的答案没有保存。成绩以交卷时保存的答案为准。"
 
 
 class QuizError(Exception):
@@ -113,7 +115,12 @@ class QuizSummary:
 
 
 def _user_attempts(user: User, quiz_key: str | None = None) -> list[QuizAttempt]:
-    query = db.select(QuizAttempt).where(QuizAttempt.user_id == user.id).order_by(QuizAttempt.started_at.desc())
+    query = (
+        db.select(QuizAttempt)
+        .where(QuizAttempt.user_id == user.id)
+        .order_by(QuizAttempt.started_at.desc())
+        .execution_options(populate_existing=True)
+    )
     if quiz_key is not None:
         query = query.where(QuizAttempt.quiz_key == quiz_key)
     return list(db.session.execute(query).scalars())
@@ -178,18 +185,26 @@ def start_attempt(user: User, quiz_key: str, *, now: datetime | None = None, see
         raise QuizError("测验不存在或已下线。", 404)
     quiz = QuizDefinition.from_dict(row.data)
     close_expired(user, now=now)
-    mine = _user_attempts(user, quiz.id)
-    open_attempt = next((a for a in mine if a.submitted_at is None), None)
-    if open_attempt is not None:
-        return open_attempt
-    if quiz.max_attempts and len(mine) >= quiz.max_attempts:
-        raise QuizError(f"「{quiz.title}」最多可作答 {quiz.max_attempts} 次,您的作答次数已用完。")
+    resumed = _open_attempt_or_refuse(user, quiz)  # the common cases, without drawing or locking
+    if resumed is not None:
+        return resumed
     bank, version_ids = current_bank()
     seed = new_seed() if seed is None else seed
     try:
         drawn = draw(quiz, bank, seed)
     except ValueError as error:
         raise QuizError(f"题库题目不足,无法组卷:{error}", 409) from error
+    # Count again and insert under one lock per user: otherwise two simultaneous starts (a
+    # double-click, two tabs) both see attempts left and both insert (issue 14.2).
+    lock_user(user.id)
+    try:
+        resumed = _open_attempt_or_refuse(user, quiz)
+    except QuizError:
+        db.session.rollback()  # release the lock
+        raise
+    if resumed is not None:
+        db.session.rollback()  # nothing written; release the lock
+        return resumed
     attempt = QuizAttempt(
         user_id=user.id,
         content_id=row.id,
@@ -201,8 +216,52 @@ def start_attempt(user: User, quiz_key: str, *, now: datetime | None = None, see
         deadline_at=now + timedelta(seconds=quiz.time_limit_s) if quiz.time_limit_s else None,
     )
     db.session.add(attempt)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # uq_quiz_attempt_open: another request opened this quiz first (only if the lock was not held,
+        # e.g. another database); resume that attempt
+        db.session.rollback()
+        mine = _user_attempts(user, quiz.id)
+        open_attempt = next((a for a in mine if a.submitted_at is None), None)
+        if open_attempt is None:
+            raise
+        return open_attempt
     return attempt
+
+
+def _open_attempt_or_refuse(user: User, quiz: QuizDefinition) -> QuizAttempt | None:
+    """The user's open attempt at the quiz, or None when a new one may start.
+
+    Raises:
+        QuizError: no attempts left.
+    """
+    mine = _user_attempts(user, quiz.id)
+    open_attempt = next((a for a in mine if a.submitted_at is None), None)
+    if open_attempt is None and quiz.max_attempts and len(mine) >= quiz.max_attempts:
+        raise QuizError(f"「{quiz.title}」最多可作答 {quiz.max_attempts} 次,您的作答次数已用完。")
+    return open_attempt
+
+
+def lock_user(user_id: int) -> None:
+    """Start a transaction that holds a write lock for this user until the next commit or rollback."""
+    _write_lock(User, user_id)
+
+
+def _write_lock(model: type[User] | type[QuizAttempt], row_id: int) -> None:
+    """Start a transaction holding a write lock on one row until the next commit or rollback.
+
+    PostgreSQL locks the row (``SELECT ... FOR UPDATE``), so requests about other rows go on in
+    parallel. SQLite has one writer at a time: ``BEGIN IMMEDIATE`` takes the database write lock
+    before anything is read (other writers wait up to the busy timeout). The session is committed
+    first, which ends the request's read transaction and expires every loaded object, so whatever is
+    read afterwards is what the database holds under the lock.
+    """
+    db.session.commit()
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("BEGIN IMMEDIATE"))
+    else:
+        db.session.execute(db.select(model.id).where(model.id == row_id).with_for_update())
 
 
 def get_own_attempt(user: User, attempt_id: int) -> QuizAttempt:
@@ -314,11 +373,6 @@ def save_answer(attempt: QuizAttempt, position: int, response: Any, *, now: date
         QuizError: the attempt was already submitted, or the position does not exist (404).
     """
     now = now or utcnow()
-    if attempt.submitted_at is not None:
-        raise QuizError("本次测验已交卷,答案不能再修改。")
-    if is_expired(attempt, now):
-        submit_attempt(attempt, now=now, auto=True)
-        raise TimeUp("作答时间已到,系统已自动交卷,这次提交的答案未被保存。")
     drawn = drawn_questions(attempt)
     if not 0 <= position < len(drawn):
         raise QuizError("题目不存在。", 404)
@@ -328,20 +382,22 @@ def save_answer(attempt: QuizAttempt, position: int, response: Any, *, now: date
     else:
         grade = item.grade(response)
         fraction, result = grade.fraction, grade.to_dict()
-    for retry in (False, True):
-        answer = answers_by_position(attempt).get(position)
-        if answer is None:
-            answer = QuizAnswer(attempt=attempt, position=position, question_key=item.id)
-            db.session.add(answer)
-        answer.response, answer.saved_at, answer.fraction, answer.result = response, now, fraction, result
-        try:
-            db.session.commit()
-        except IntegrityError:
-            # two saves of the same question raced to insert its row: the other one won, update that row
-            db.session.rollback()
-            if retry:
-                raise
-            db.session.refresh(attempt)
+    # Read submitted_at and write the answer under the attempt's lock: a save racing a submission
+    # either lands before it (and is graded) or is refused, never stored after the grading (issue 14.3).
+    lock_attempt(attempt)
+    if attempt.submitted_at is not None:
+        db.session.rollback()
+        raise QuizError(ALREADY_SUBMITTED)
+    if is_expired(attempt, now):
+        db.session.rollback()
+        submit_attempt(attempt, now=now, auto=True)
+        raise TimeUp("作答时间已到,系统已自动交卷,这次提交的答案未被保存。")
+    answer = answers_by_position(attempt).get(position)
+    if answer is None:
+        answer = QuizAnswer(attempt=attempt, position=position, question_key=item.id)
+        db.session.add(answer)
+    answer.response, answer.saved_at, answer.fraction, answer.result = response, now, fraction, result
+    db.session.commit()
     return answer
 
 
@@ -361,9 +417,18 @@ def submit_attempt(
     now = now or utcnow()
     quiz = quiz_definition(attempt)
     drawn = drawn_questions(attempt)
+    # Grade outside the lock (short answers run the model), then check under the lock that nobody
+    # submitted meanwhile and that the answers graded are still the answers saved (issue 14.3).
+    graded = _responses(attempt, drawn)
+    result = grade_attempt(quiz, drawn, graded, scorer=scorer)
+    lock_attempt(attempt)
+    if attempt.submitted_at is not None:
+        db.session.rollback()  # the other submission won; its result stands
+        return attempt
+    responses = _responses(attempt, drawn)
+    if responses != graded:  # an answer was saved while grading: grade what is stored now
+        result = grade_attempt(quiz, drawn, responses, scorer=scorer)
     saved = answers_by_position(attempt)
-    responses = {item.id: saved[pos].response for pos, item in enumerate(drawn) if pos in saved}
-    result = grade_attempt(quiz, drawn, responses, scorer=scorer)
     for position, item in enumerate(drawn):
         answer = saved.get(position)
         if answer is None:
@@ -376,6 +441,16 @@ def submit_attempt(
     attempt.submitted_at = min(now, attempt.deadline_at) if auto and attempt.deadline_at else now
     db.session.commit()
     return attempt
+
+
+def _responses(attempt: QuizAttempt, drawn: Sequence[DrawnQuestion]) -> dict[str, Any]:
+    saved = answers_by_position(attempt)
+    return {item.id: saved[pos].response for pos, item in enumerate(drawn) if pos in saved}
+
+
+def lock_attempt(attempt: QuizAttempt) -> None:
+    """Start a transaction holding a write lock on the attempt (see :func:`_write_lock`)."""
+    _write_lock(QuizAttempt, attempt.id)
 
 
 # -- presenting -------------------------------------------------------------------------------------
@@ -473,6 +548,23 @@ def bank_overview() -> BankOverview:
         without_source=sum(1 for q in bank if q.source is None),
         not_exported_to_gift=sum(1 for q in bank if q.type_name in ("ordering", "short")),
     )
+
+
+def local_question_edits() -> list[LocalEdit]:
+    """Shipped questions this site has replaced by its own version (an import with the same ID)."""
+    return local_edits("question")
+
+
+def take_shipped_question(key: str) -> ContentVersion:
+    """Make the shipped version of a question current again, over this site's edit.
+
+    Raises:
+        QuizError: the question has no shipped version (404).
+    """
+    try:
+        return take_shipped("question", key)
+    except LookupError as error:
+        raise QuizError("该题目没有系统题库版本。", 404) from error
 
 
 def _export_order() -> list[Question]:

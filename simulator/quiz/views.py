@@ -243,9 +243,24 @@ def bank_import_gift():
     return _bank_page(BankImportForm(), errors, 422)
 
 
+@bp.route("/bank/<key>/take-shipped", methods=["POST"])
+@roles_required(*TRAINERS)
+def bank_take_shipped(key: str):
+    """Replace this site's edit of a shipped question by the version the system ships now."""
+    service.take_shipped_question(key)
+    flash(f"题目 {key} 已改用系统题库的版本。", "success")
+    return redirect(url_for("quiz.bank", _anchor="local-edits"), code=303)
+
+
 def _bank_page(form: BankImportForm, errors: list[str], status: int):
-    overview = service.bank_overview()
-    page = render_template("quiz/bank.html", type_labels=TYPE_LABELS, overview=overview, form=form, errors=errors)
+    page = render_template(
+        "quiz/bank.html",
+        type_labels=TYPE_LABELS,
+        overview=service.bank_overview(),
+        local_edits=service.local_question_edits(),
+        form=form,
+        errors=errors,
+    )
     return page, status
 
 

@@ -61,3 +61,37 @@ def test_trainer_sees_the_scenario_graph_rendered(page):
     graph.wait_for()
     assert graph.locator(".node").count() >= 4
     screenshot(page, "scenario-graph")
+
+
+def test_pages_are_served_with_a_strict_policy(page):
+    response = page.goto("/auth/login")
+    headers = response.headers
+    assert "script-src 'self';" in headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+    # an inline script injected into the page is refused by the browser
+    from playwright.sync_api import Error as PlaywrightError
+
+    with pytest.raises(PlaywrightError, match="Content Security Policy"):
+        page.add_script_tag(content="window.__inline = true")
+    assert page.evaluate("window.__inline === undefined")
+    refused = [e for e in page.console.errors if "Content Security Policy" in e]
+    assert refused  # the expected refusal; anything else still fails the test at teardown
+    page.console.errors[:] = [e for e in page.console.errors if e not in refused]
+
+
+def test_reset_password_asks_before_it_is_sent(page):
+    login(page, "demo-admin")
+    page.goto("/admin/users")
+    row = page.locator("tr", has_text="demo-trainee")
+    asked = []
+
+    def dismiss(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    row.get_by_role("button", name="重置密码").click()
+    page.wait_for_timeout(300)
+    assert asked == ["确定重置 demo-trainee 的密码?"]
+    assert "新密码" not in page.content()  # dismissed: nothing was reset

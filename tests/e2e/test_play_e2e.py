@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 import scenarios
 from simulator.extensions import db
@@ -39,12 +40,9 @@ def send(page, text: str) -> None:
     box = page.locator("#reply-box")
     box.fill(text)
     box.press("Enter")
-    page.wait_for_function(
-        "(before) => { const p = document.getElementById('play-panel');"
-        " return p && (p.dataset.turn !== before || p.dataset.ended === 'true'); }",
-        arg=before,
-        timeout=30_000,
-    )
+    # a locator, not wait_for_function: the Content-Security-Policy forbids the eval that one needs
+    changed = page.locator(f'#play-panel:not([data-turn="{before}"]), #play-panel[data-ended="true"]')
+    expect(changed).to_have_count(1, timeout=30_000)
     assert page.evaluate("window.__samePage === true"), "the page reloaded instead of swapping the turn"
 
 
@@ -142,7 +140,7 @@ def test_keyboard_enter_sends_but_not_shift_enter_or_ime(page, library):
     assert box.input_value().count("\n") == 2
     box.fill(scenario.nodes[scenario.start].references[0])
     box.press("Enter")
-    page.wait_for_function("document.getElementById('play-panel').dataset.turn !== '1'")
+    expect(page.locator('#play-panel:not([data-turn="1"])')).to_have_count(1)
 
 
 def test_reload_mid_scenario_resumes(page, library, live_app):

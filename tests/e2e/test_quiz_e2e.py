@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from simulator.content import ContentItem, upsert_content
 from simulator.extensions import db
@@ -60,7 +62,7 @@ def answer_correctly(page, item) -> None:
     elif kind == "multiple":
         for letter in question.answer:
             form.locator(f'input[name="answer"][value="{letter}"]').check()
-            page.wait_for_function("!document.querySelector('.htmx-request')")
+            expect(page.locator(".htmx-request")).to_have_count(0)
     elif kind == "truefalse":
         form.locator(f'input[name="answer"][value="{"true" if question.answer else "false"}"]').check()
     elif kind == "fill":
@@ -69,7 +71,7 @@ def answer_correctly(page, item) -> None:
         shown = item.shown_items()
         for slot, text in enumerate(question.items):
             form.locator(f"#quiz-order-{slot}").select_option(str(shown.index(text)))
-            page.wait_for_function("!document.querySelector('.htmx-request')")
+            expect(page.locator(".htmx-request")).to_have_count(0)
     else:  # pragma: no cover - the definition draws no short answers
         raise AssertionError(f"unexpected type {kind}")
 
@@ -96,7 +98,7 @@ def test_take_and_pass_a_timed_quiz_then_review(page, live_app, timed_quiz):
         assert item.question.stem in page.locator("#quiz-stem").inner_text()
         answer_correctly(page, item)
         page.locator(f'.quiz-jump a.answered:text-is("{position}")').wait_for()
-        page.wait_for_function("!document.querySelector('.htmx-request')")
+        expect(page.locator(".htmx-request")).to_have_count(0)
         assert "答案已保存" in page.locator("#quiz-save-status").inner_text()
         assert "正确答案" not in page.locator("#quiz-save-status").inner_text()  # assessment: no key yet
         if position == 1:
@@ -170,6 +172,56 @@ def test_trainer_sees_item_analysis_and_the_bank(page, live_app):
         assert "还没有已交卷的测验记录" in page.content()
     screenshot(page, "quiz-analysis")
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="题库管理").click()
-    assert "按主题与题型统计" in page.content()
+    page.get_by_role("heading", name="按主题与题型统计").wait_for()  # content() may read a half-parsed page
     page.locator("details.quiz-topic").first.locator("summary").click()
     screenshot(page, "quiz-bank")
+
+
+FILL_KEY = "e2e-fill"
+FILL_TITLE = "填空一题(浏览器测试)"
+
+
+@pytest.fixture
+def fill_quiz(live_app):
+    """A one-question quiz whose question is a fill-in, current only for the test."""
+    definition = {
+        **DEFINITION,
+        "id": FILL_KEY,
+        "title": FILL_TITLE,
+        "time_limit_s": 0,
+        "draw": [{"topic": "礼仪与仪表", "count": 1, "types": ["fill"]}],
+    }
+    with live_app.app_context():
+        upsert_content("quiz", [ContentItem("quiz", FILL_KEY, FILL_TITLE, definition)])
+    yield FILL_KEY
+    with live_app.app_context():
+        for row in db.session.execute(db.select(ContentVersion).filter_by(kind="quiz", key=FILL_KEY)).scalars():
+            row.is_current = False
+        db.session.commit()
+
+
+def test_typing_an_answer_and_clicking_submit_at_once_keeps_the_answer(page, live_app, fill_quiz):
+    """Issue 14.3: 交卷 right after typing raced the debounced save and lost the answer."""
+    login(page, "demo-trainee")
+    page.goto("/quiz/")
+    page.locator(".quiz-card", has_text=FILL_TITLE).get_by_role("button", name=re.compile("开始考核|继续作答")).click()
+    page.wait_for_url(re.compile(r"/quiz/attempt/\d+"))
+    attempt_id = attempt_id_from(page.url)
+    with live_app.app_context():
+        [item] = service.drawn_questions(db.session.get(QuizAttempt, attempt_id))
+    answer = item.question.answer_text().split(" / ")[0]
+
+    def slow_save(route):  # a save that travels a little, as on a busy network: the race every time
+        if route.request.method == "POST":
+            time.sleep(0.6)
+        route.continue_()
+
+    page.route(re.compile(r"/quiz/attempt/\d+/q/\d+"), slow_save)
+    page.locator('#quiz-panel input[name="answer"]').fill(answer)
+    page.get_by_role("button", name="交卷").click()
+    page.wait_for_url(f"**/quiz/attempt/{attempt_id}/result")
+    review = page.locator("article.quiz-review").first.inner_text()
+    assert answer in review and "未作答" not in review
+    with live_app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        assert attempt.answers[0].response == answer and attempt.score == 100.0

@@ -4,7 +4,7 @@ import pytest
 
 from simulator.extensions import db
 from simulator.models import User
-from tests.conftest import PASSWORD, gen_user
+from tests.conftest import PASSWORD, AuthActions, gen_user
 
 HOME_MARKERS = {
     "trainee": "最近的演练",
@@ -151,3 +151,68 @@ def test_password_change_errors_keep_the_old_password(app, client, auth, data, m
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(User, user.id).check_password(PASSWORD)
+
+
+def copied(client, *names: str):
+    """A second browser holding copies of ``client``'s cookies (as an attacker who copied them would)."""
+    other = client.application.test_client()
+    for name in names:
+        cookie = client.get_cookie(name)
+        assert cookie is not None, name
+        other.set_cookie(name, cookie.value)
+    return other
+
+
+def signed_in(client) -> bool:
+    return client.get("/").status_code == 200
+
+
+def login_remembered(client, username: str) -> None:
+    response = client.post("/auth/login", data={"username": username, "password": PASSWORD, "remember": "y"})
+    assert response.status_code == 303 and client.get_cookie("remember_token") is not None
+
+
+def test_a_session_copied_before_logout_no_longer_works(app, client):
+    """Issue 14.4: logout only replaced the cookie; a copy taken before still signed in."""
+    with app.app_context():
+        username = gen_user("trainee").username
+    login_remembered(client, username)
+    session_copy, remember_copy = copied(client, "session"), copied(client, "remember_token")
+    assert signed_in(session_copy) and signed_in(remember_copy)
+    client.post("/auth/logout")
+    assert not signed_in(session_copy) and not signed_in(remember_copy)
+
+
+def test_an_admin_password_reset_ends_the_users_sessions(app, client, auth):
+    with app.app_context():
+        user = gen_user("trainee")
+        username, user_id = user.username, user.id
+    login_remembered(client, username)
+    remember_copy = copied(client, "remember_token")
+    admin = app.test_client()  # a CSRF-aware client (the client fixture set the class)
+    AuthActions(app, admin).login("admin")
+    assert admin.post(f"/admin/users/{user_id}/reset-password").status_code == 303
+    assert not signed_in(client) and not signed_in(remember_copy)
+
+
+def test_changing_ones_password_ends_other_sessions_but_keeps_this_one(app, client):
+    with app.app_context():
+        username = gen_user("trainee").username
+    login_remembered(client, username)
+    elsewhere = copied(client, "session", "remember_token")
+    response = client.post(
+        "/auth/password", data={"current": PASSWORD, "new": "a-brand-new-secret-42", "confirm": "a-brand-new-secret-42"}
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    home = client.get("/")
+    assert home.status_code == 200 and "其他设备上的登录已结束" in home.get_data(as_text=True)
+    assert not signed_in(elsewhere)
+
+
+def test_sessions_from_before_session_versions_are_refused(app, client):
+    with app.app_context():
+        user_id = gen_user("trainee").id
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)  # the id alone, as Flask-Login stored it before
+        session["_fresh"] = True
+    assert not signed_in(client)

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.content import ContentItem, current_content, current_version, sync_content, upsert_content
+from simulator.content import (
+    ContentItem,
+    current_content,
+    current_version,
+    local_edits,
+    sync_content,
+    take_shipped,
+    upsert_content,
+)
 from simulator.extensions import db
 from simulator.models import ContentVersion
 
@@ -62,3 +70,74 @@ def test_duplicate_keys_write_nothing(app, loader):
         with pytest.raises(ValueError, match="twice"):
             loader("scenario", [item("a", "v1"), item("a", "v2")])
         assert versions("a") == []
+
+
+def question(key: str, stem: str) -> ContentItem:
+    data = {"id": key, "type": "truefalse", "stem": stem, "answer": True, "topic": "测试", "difficulty": 1}
+    return ContentItem("question", key, stem, data)
+
+
+def current_stem(key: str) -> str | None:
+    row = current_version("question", key)
+    return row.data["stem"] if row else None
+
+
+def test_content_load_never_retires_imported_questions(app, runner):
+    """Issue 14.1: every start of scripts/run.sh took imported questions out of the bank."""
+    assert runner.invoke(args=["content", "load"]).exit_code == 0
+    with app.app_context():
+        before = len(current_content("question"))
+        upsert_content("question", [question(f"imported-{n:03d}", f"导入的题目 {n}") for n in range(5)])
+    again = runner.invoke(args=["content", "load"])
+    assert again.exit_code == 0, again.output
+    assert "下线 0" in next(line for line in again.output.splitlines() if line.startswith("question:"))
+    with app.app_context():
+        assert len(current_content("question")) == before + 5
+        assert current_stem("imported-004") == "导入的题目 4"
+
+
+def test_content_load_keeps_a_trainers_edit_of_a_shipped_question(app):
+    with app.app_context():
+        sync_content("question", [question("q1", "系统版本一"), question("q2", "系统 q2")])
+        upsert_content("question", [question("q1", "本站改过的题干")])
+        report = sync_content("question", [question("q1", "系统版本一"), question("q2", "系统 q2")])
+        assert current_stem("q1") == "本站改过的题干"
+        assert report.kept == ["q1"] and report.changed == [] and "保留本站版本 1" in report.summary()
+        # the repository ships a new version: stored for the trainer to choose, not made current
+        report = sync_content("question", [question("q1", "系统版本二"), question("q2", "系统 q2")])
+        assert current_stem("q1") == "本站改过的题干" and report.kept == ["q1"]
+        [edit] = local_edits("question")
+        assert edit.shipped.data["stem"] == "系统版本二" and edit.shipped_is_newer
+        take_shipped("question", "q1")
+        assert current_stem("q1") == "系统版本二" and local_edits("question") == []
+        # back on the shipped line, later shipped versions apply again
+        sync_content("question", [question("q1", "系统版本三"), question("q2", "系统 q2")])
+        assert current_stem("q1") == "系统版本三"
+
+
+def test_a_shipped_key_removed_from_the_repository_keeps_the_sites_edit(app):
+    with app.app_context():
+        sync_content("question", [question("q1", "系统"), question("q2", "系统 q2")])
+        upsert_content("question", [question("q1", "本站")])
+        report = sync_content("question", [question("q2", "系统 q2")])
+        assert report.retired == [] and current_stem("q1") == "本站"
+        assert local_edits("question") == []  # nothing shipped to go back to
+        with pytest.raises(LookupError):
+            take_shipped("question", "q1")
+
+
+def test_trainer_takes_the_shipped_version_in_the_bank_page(app, client, auth):
+    with app.app_context():
+        sync_content("question", [question("q1", "系统版本一")])
+        upsert_content("question", [question("q1", "本站改过的题干")])
+        sync_content("question", [question("q1", "系统版本二")])
+    auth.login("trainer")
+    page = client.get("/quiz/bank").get_data(as_text=True)
+    assert "本站修改过的系统题目" in page and "系统有更新" in page and "改用系统版本" in page
+    response = client.post("/quiz/bank/q1/take-shipped")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已改用系统题库的版本" in page and "本站修改过的系统题目" not in page
+    with app.app_context():
+        assert current_stem("q1") == "系统版本二"
+    assert client.post("/quiz/bank/nope/take-shipped").status_code == 404
