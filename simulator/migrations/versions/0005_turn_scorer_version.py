@@ -1,7 +1,7 @@
 """turn.scorer_version: the learned scorer's version that scored each turn
 
-Revision ID: 0002_turn_scorer_version
-Revises: 0001_initial
+Revision ID: 0005_turn_scorer_version
+Revises: 0004_user_session_version
 Create Date: 2026-12-02 06:30:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0002_turn_scorer_version'
-down_revision = '0001_initial'
+revision = '0005_turn_scorer_version'
+down_revision = '0004_user_session_version'
 branch_labels = None
 depends_on = None
 
