@@ -18,8 +18,8 @@ from scoring.bands import BANDS, band_for
 from scoring.builtin_rubrics import RUBRICS
 from scoring.encoder import Encoder, get_encoder
 from scoring.engine import score, score_many, warm_up
-from scoring.model import ScorerModel, get_model
 from scoring.messages import SKILL_LABELS
+from scoring.model import ScorerModel, get_model
 from scoring.result import BlockerHit, Hit, Miss, ScoreResult, SemanticMatch, Tone, WrongFact
 from scoring.rubric import Blocker, Item, Rubric, get_rubric
 

@@ -11,6 +11,7 @@ hash of the training data and of the code that turns it into a model; every scor
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -20,11 +21,18 @@ from pathlib import Path
 
 import numpy as np
 
-from scoring.features import FIGURES, ngram_vectorizer
+from scoring.features import FIGURES, NgramIndex, ngram_vectorizer
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 ENV_MODEL_DIR = "GUANJIA_SCORER_MODEL"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
+# Cosine at which a reply counts as the same as a corrected one (a few characters changed).
+MEMORY_SIMILARITY = 0.93
+
+
+def node_key(references: Sequence[str]) -> str:
+    """A node's identity as the scorer sees it: a hash of its references."""
+    return hashlib.sha256("\n".join(r.strip() for r in references if r.strip()).encode()).hexdigest()[:16]
 
 # Predicted grade (0 不合格 .. 3 优秀) -> score: grade 0.5, 1.5 and 2.5 sit on the band boundaries
 # 55, 70 and 85, so a reply is in the band of the grade it is closest to.
@@ -65,6 +73,8 @@ class ScorerModel:
         figure_mean, figure_std: Standardisation of ``FIGURES``.
         generic: Labels whose reply-level scores feed the grade model.
         stats: Counts recorded at training time (examples, clauses, per-label positives).
+        memory_*: Trainers' corrections, remembered as given: a reply at the same node (same
+            references) that is nearly the same as a corrected one gets the trainer's grade.
     """
 
     version: str
@@ -86,11 +96,23 @@ class ScorerModel:
     figure_std: np.ndarray
     generic: list[str]
     stats: dict = field(default_factory=dict)
+    memory_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 512), dtype=np.float32))
+    memory_keys: list[str] = field(default_factory=list)
+    memory_grades: list[int] = field(default_factory=list)
+    memory_ids: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._index = {label: i for i, label in enumerate(self.labels)}
         self._vectorizer = ngram_vectorizer(self.vocabulary, self.idf)
         self._generic_cols = np.array([self._index[g] for g in self.generic], dtype=np.int64)
+        self._ngrams = NgramIndex(self.vocabulary, self.idf)
+        dim = self.evidence_vectors.shape[1] if self.evidence_vectors.ndim == 2 else 0
+        self._dense_weights = np.ascontiguousarray(self.weights[:dim], dtype=np.float32)
+        self._gram_weights = np.ascontiguousarray(self.weights[dim:], dtype=np.float32)
+        self._evidence = {}
+        for j in range(len(self.labels)):
+            rows = np.flatnonzero(self.evidence_labels == j)
+            self._evidence[j] = (rows, self.evidence_vectors[rows].astype(np.float32))
 
     @property
     def vectorizer(self):
@@ -114,6 +136,14 @@ class ScorerModel:
         logits = np.asarray(matrix @ self.weights) + self.bias
         return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
 
+    def probabilities(self, clause_vectors: np.ndarray, contexts: Sequence[str]) -> np.ndarray:
+        """The same as :meth:`clause_probabilities` of ``clause_matrix(...)``, computed fast."""
+        logits = (self.scale * np.asarray(clause_vectors, dtype=np.float32)) @ self._dense_weights + self.bias
+        for i, (columns, values) in enumerate(self._ngrams.rows(contexts)):
+            if len(columns):
+                logits[i] += values.astype(np.float32) @ self._gram_weights[columns]
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+
     def grade_input(self, reply_vec: np.ndarray, figures: Sequence[float], label_scores: np.ndarray) -> np.ndarray:
         """The grade model's input row for one reply."""
         standard = (np.asarray(figures, dtype=np.float64) - self.figure_mean) / self.figure_std
@@ -124,12 +154,24 @@ class ScorerModel:
         outputs = [np.maximum(row @ w1 + b1, 0.0) @ w2 + b2 for w1, b1, w2, b2 in self.grade_layers]
         return float(np.mean(outputs))
 
+    def remembered(self, node_key: str, vector: np.ndarray) -> tuple[str, int, float] | None:
+        """The trainer's correction of a nearly identical reply at this node: ``(id, grade, similarity)``."""
+        rows = [i for i, key in enumerate(self.memory_keys) if key == node_key]
+        if not rows:
+            return None
+        sims = self.memory_vectors[rows].astype(np.float32) @ vector
+        best = int(np.argmax(sims))
+        if sims[best] < MEMORY_SIMILARITY:
+            return None
+        row = rows[best]
+        return self.memory_ids[row], self.memory_grades[row], float(sims[best])
+
     def nearest_evidence(self, label: str, vector: np.ndarray) -> Evidence | None:
         """The positive training clause of ``label`` closest to ``vector``."""
-        rows = np.flatnonzero(self.evidence_labels == self._index[label])
+        rows, vectors = self._evidence[self._index[label]]
         if rows.size == 0:
             return None
-        sims = self.evidence_vectors[rows].astype(np.float32) @ vector
+        sims = vectors @ vector
         best = int(np.argmax(sims))
         row = int(rows[best])
         return Evidence(self.evidence_ids[row], self.evidence_texts[row], round(float(sims[best]), 4))
@@ -150,6 +192,7 @@ class ScorerModel:
                for name, value in zip(("w1", "b1", "w2", "b2"), layer, strict=True)},
             figure_mean=self.figure_mean.astype(np.float64),
             figure_std=self.figure_std.astype(np.float64),
+            memory_vectors=self.memory_vectors.astype(np.float32),
         )
         meta = {
             "format": FORMAT_VERSION,
@@ -165,6 +208,9 @@ class ScorerModel:
             "generic": self.generic,
             "figures": list(FIGURES),
             "stats": self.stats,
+            "memory_keys": self.memory_keys,
+            "memory_grades": self.memory_grades,
+            "memory_ids": self.memory_ids,
         }
         tmp = directory / "meta.json.tmp"
         tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
@@ -207,6 +253,10 @@ class ScorerModel:
             figure_std=data["figure_std"],
             generic=list(meta["generic"]),
             stats=dict(meta.get("stats", {})),
+            memory_vectors=data["memory_vectors"],
+            memory_keys=list(meta["memory_keys"]),
+            memory_grades=[int(g) for g in meta["memory_grades"]],
+            memory_ids=list(meta["memory_ids"]),
         )
 
 

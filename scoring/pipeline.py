@@ -35,8 +35,8 @@ from scoring import messages
 from scoring.bands import band_for
 from scoring.builtin_rubrics import BLOCKER_CATEGORIES
 from scoring.encoder import Encoder
-from scoring.features import FIGURES, PreparedReply, clause_matrix, prepare, similarity_figures
-from scoring.model import ScorerModel, grade_to_score
+from scoring.features import FIGURES, PreparedReply, prepare, similarity_figures
+from scoring.model import ScorerModel, grade_to_score, node_key
 from scoring.result import BlockerHit, Hit, Miss, ScoreResult, SemanticMatch, Tone, WrongFact
 from scoring.rubric import Blocker, Item, Rubric
 from scoring.text import MONEY, compile_cue, normalize
@@ -53,10 +53,12 @@ WRONG_FACT_CAP = 69
 _NUMBER = re.compile(
     r"(?:[0-9]+(?:\.[0-9]+)?|[一二两三四五六七八九十百千万]+)\s*(?:元|块|份|张|小时|个?工作日|天|平|%|个)"
 )
-# A learned blocker (classifier, node pattern, declared danger) caps the score only when the grade
-# model, which reads the whole reply, also finds it weak (grade below 1, i.e. under 合格): a clause
-# classifier alone misreads warnings and admissions on scenarios it never saw. Rules cap always.
+# A learned blocker (classifier, declared danger) caps the score only when the grade model, which
+# reads the whole reply, also finds it weak (grade below 1, i.e. under 合格): a clause classifier alone
+# misreads warnings and admissions on scenarios it never saw. Rules, and a node's own patterns marked
+# ``always`` (confirmed as advice by the classifier), cap whatever the grade.
 CORROBORATE_GRADE = 1.0
+ALWAYS_CAP = frozenset({"node:always"})
 _ASSERTIVE_TONE = re.compile(r"您|请")
 
 
@@ -111,6 +113,7 @@ class Analysis:
     wrong_facts: list[WrongFact]
     figures: list[float]
     semantic: SemanticMatch
+    semantic_refs: tuple[str, ...] = ()
 
 
 def learned_covers(model: ScorerModel, rubric: Rubric) -> bool:
@@ -125,7 +128,12 @@ def encode_references(encoder: Encoder, references: Sequence[str], dim: int) -> 
     if not refs:
         return refs, np.zeros((0, dim), dtype=np.float32), []
     ref_vecs = encoder.encode_cached(refs)
-    return refs, ref_vecs, [encoder.encode_cached(tuple(prepare(r).clause_texts) or (r,)) for r in refs]
+    return refs, ref_vecs, [encoder.encode_cached(_reference_clauses(r)) for r in refs]
+
+
+@lru_cache(maxsize=8192)
+def _reference_clauses(reference: str) -> tuple[str, ...]:
+    return tuple(prepare(reference).clause_texts) or (reference,)
 
 
 def analyse(
@@ -147,8 +155,7 @@ def analyse(
     whole_vec = vectors[0]
     clause_vecs = vectors[1:]
     if probs is None:
-        matrix = clause_matrix(clause_vecs, prepared.contexts, model.vectorizer, model.scale)
-        probs = model.clause_probabilities(matrix)
+        probs = model.probabilities(clause_vecs, prepared.contexts)
     label_scores = probs.max(axis=0)
 
     # References: the whole reply and each clause against each reference and its clauses.
@@ -199,7 +206,8 @@ def analyse(
     ]
     assert len(figures) == len(FIGURES)
     return Analysis(
-        prepared, whole_vec, clause_vecs, probs, label_scores, hits, misses, blockers, wrong_facts, figures, semantic
+        prepared, whole_vec, clause_vecs, probs, label_scores, hits, misses, blockers, wrong_facts, figures, semantic,
+        refs,
     )
 
 
@@ -299,6 +307,10 @@ def _blockers(
     def prob(blocker_id: str, index: int) -> float:
         return float(probs[index, model.column(blocker_id)]) if model.has_label(blocker_id) else 1.0
 
+    def confirm(blocker_id: str) -> float:
+        # A pattern or danger proposes, the blocker's classifier at its own decision threshold disposes.
+        return max(CONFIRM_PROBABILITY, model.threshold(blocker_id)) if model.has_label(blocker_id) else 0.0
+
     # 1. Must-never-miss rules.
     for rule in load_rules():
         if not _applies(rule.blocker, rubric, rule.categories):
@@ -325,7 +337,7 @@ def _blockers(
                 if best[index] < DANGER_SIMILARITY:
                     break
                 p = prob("unsafe", int(index))
-                if p >= CONFIRM_PROBABILITY:
+                if p >= confirm("unsafe"):
                     clause = prepared.clauses[int(index)]
                     add("unsafe", danger.what, None, int(index), clause.start, clause.end, f"danger:{danger.id}", p)
                     break
@@ -339,9 +351,9 @@ def _blockers(
                 if match is None or match.end() == match.start():
                     continue
                 p = prob(blocker.id, index)
-                if p >= CONFIRM_PROBABILITY:
+                if blocker.always or p >= confirm(blocker.id):
                     add(blocker.id, blocker.reason, blocker.cap, index, clause.start + match.start(),
-                        clause.start + match.end(), "node", p)
+                        clause.start + match.end(), "node:always" if blocker.always else "node", p)
 
     # 4. The trained clause classifiers.
     for blocker in rubric.blockers:
@@ -364,12 +376,14 @@ def _wrong_facts(prepared: PreparedReply, rubric: Rubric, references: Sequence[s
     where the references do give amounts, is taken as wrong ("出入证50元" against "出入证是20元").
     """
     wrong: list[WrongFact] = []
-    ref_amounts = {m.group(1) for r in references for m in MONEY.finditer(normalize(r))}
+    ref_money = [m for r in references for m in MONEY.finditer(normalize(r))]
+    ref_amounts = {m.group(1) for m in ref_money}
     if ref_amounts and not rubric.facts:
         for match in MONEY.finditer(prepared.text):
             if match.group(1) not in ref_amounts:
                 span = prepared.reply[match.start() : match.end()]
-                label = messages.FACT_REFERENCE_AMOUNT.format(amounts="、".join(sorted(ref_amounts)))
+                stated = sorted({m.group(1) + m.group(3) for m in ref_money})
+                label = messages.FACT_REFERENCE_AMOUNT.format(amounts="、".join(stated))
                 wrong.append(WrongFact("reference_amount", label, span, match.start(), match.end()))
                 break
     for fact in rubric.facts:
@@ -408,11 +422,17 @@ def finish(model: ScorerModel, analysis: Analysis, rubric: Rubric) -> ScoreResul
     """Turn an analysis into the explained score."""
     row = model.grade_input(analysis.whole_vec, analysis.figures, analysis.label_scores)
     grade = model.predict_grade(row)
+    decided_by = "model"
+    remembered = model.remembered(node_key(analysis.semantic_refs), analysis.whole_vec) if model.memory_keys else None
+    if remembered is not None:
+        # A trainer graded (nearly) this reply at this node: their grade stands.
+        grade, decided_by = float(remembered[1]), f"correction:{remembered[0]}"
     uncapped = grade_to_score(grade)
-    final, decided_by = uncapped, "model"
+    final = uncapped
     if analysis.wrong_facts and final > WRONG_FACT_CAP:
         final, decided_by = WRONG_FACT_CAP, f"fact:{analysis.wrong_facts[0].id}"
-    analysis.blockers = [b for b in analysis.blockers if b.stage.startswith("rule:") or grade < CORROBORATE_GRADE]
+    analysis.blockers = [b for b in analysis.blockers if b.stage in ALWAYS_CAP or b.stage.startswith("rule:")
+                         or grade < CORROBORATE_GRADE]
     for blocker in sorted(analysis.blockers, key=lambda b: b.cap):
         if blocker.cap < final:
             final = blocker.cap

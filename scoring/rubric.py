@@ -11,7 +11,10 @@ dangerous advice that only makes sense there ("你们自己动手把树抬开").
   the hit is reported under that id and its Chinese label;
 * ``reason``: why it is a fault, in Chinese (shown to the trainee);
 * ``keywords``: plain substrings or ``re:`` regexes, matched clause by clause;
-* ``cap`` (optional): the score cap, 0 to 54 (default: the standard blocker's cap).
+* ``cap`` (optional): the score cap, 0 to 54 (default: the standard blocker's cap);
+* ``always`` (optional): a must-never-miss fault of that node (keeping a caller on the phone inside a
+  gas leak): the pattern decides alone, like a rule, and caps even when the grade model finds the
+  reply good. Without it a pattern only proposes; the blocker's classifier confirms it is advice.
 
 Node blockers honour negation like the built-in ones ("请千万不要自己动手抬" does not fire), apply
 whatever the rubric's category, and are checked before the standard blockers of the same id::
@@ -39,7 +42,7 @@ _ITEM_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _SPEC_KEYS = ("base", "drop", "weights", "add", "add_blockers", "name", "items", "facts", "dangers")
 _FACT_KEYS = ("id", "label", "topic", "accept", "wrong", "source", "note")
 _DANGER_KEYS = ("id", "what", "examples", "source")
-_BLOCKER_KEYS = ("id", "reason", "keywords", "cap", "source")
+_BLOCKER_KEYS = ("id", "reason", "keywords", "cap", "source", "always")
 # A blocker's cap must keep the score below the pass mark (55), so any blocker means 不合格.
 MAX_BLOCKER_CAP = 54
 _ITEM_KEYS = ("id", "label", "weight", "skill", "keywords", "exemplars", "requires", "source", "from_reference")
@@ -109,10 +112,13 @@ class Blocker:
     negatable: bool = False
     span_patterns: tuple[str, ...] = ()
     source: Mapping[str, str] = field(default_factory=dict)
+    always: bool = False
 
     def to_spec(self) -> dict[str, Any]:
         """JSON-safe ``add_blockers`` entry for this blocker (clause patterns only)."""
         data: dict[str, Any] = {"id": self.id, "reason": self.reason, "keywords": list(self.patterns), "cap": self.cap}
+        if self.always:
+            data["always"] = True
         if self.source:
             data["source"] = dict(self.source)
         return data
@@ -480,6 +486,7 @@ def _blocker_from_dict(raw: Any, path: str, standard: Mapping[str, Blocker]) -> 
         patterns=tuple(keywords),
         negatable=True,
         source={str(k): str(v) for k, v in source.items()},
+        always=bool(raw.get("always", False)),
     )
 
 

@@ -34,7 +34,7 @@ from sklearn.neural_network import MLPRegressor
 from scoring.corpus import BLOCKER_IDS, Example, LabelledClause, data_fingerprint, load_clauses, load_corpus
 from scoring.encoder import Encoder, get_encoder
 from scoring.features import FIGURES, clause_matrix, fit_ngrams, prepare
-from scoring.model import MODELS_DIR, ScorerModel, model_dir, safe_name
+from scoring.model import MODELS_DIR, ScorerModel, model_dir, node_key, safe_name
 from scoring.rubric import Rubric
 
 LIBRARY_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "library"
@@ -319,7 +319,7 @@ def code_fingerprint() -> str:
 
 def _model(
     version: str, encoder_name: str, labels, weights, bias, thresholds, vectorizer, *, evidence=None, grade=None,
-    stats=None,
+    stats=None, memory=None,
 ) -> ScorerModel:
     empty = (np.zeros((0, 512), np.float16), np.zeros(0, np.int32), [], [])
     ev_vectors, ev_labels, ev_texts, ev_ids = evidence or empty
@@ -330,6 +330,8 @@ def _model(
         idf=vectorizer.idf_, evidence_vectors=ev_vectors, evidence_labels=ev_labels, evidence_texts=ev_texts,
         evidence_ids=ev_ids, grade_layers=layers, grade_beta=GRADE_BETA, figure_mean=mean,
         figure_std=std, generic=list(labels), stats=stats or {},
+        **({} if memory is None else dict(zip(("memory_vectors", "memory_keys", "memory_grades", "memory_ids"),
+                                              memory, strict=True))),
     )
 
 
@@ -457,10 +459,15 @@ def train(
         "positives": {label: int(np.nansum(targets[label] >= 0.5)) for label in labels},
         "seconds": round(time.perf_counter() - started, 1),
     }
+    memory = [e for e in examples if e.kind == "correction"]
+    memory_vectors = (store.get([prepare(e.reply).whole or e.reply for e in memory]) if memory
+                      else np.zeros((0, 512), dtype=np.float32))
     say(f"  完成,{stats['seconds']}s")
     return _model(version, store.encoder.name, labels, weights, bias, thresholds, vectorizer,
                   evidence=evidence,
-                  grade=(layers, mean, std), stats=stats)
+                  grade=(layers, mean, std), stats=stats, memory=(
+                      memory_vectors, [node_key(nodes[(e.scenario, e.node)].references) for e in memory],
+                      [e.grade for e in memory], [e.id for e in memory]))
 
 
 def default_store(encoder: Encoder | None = None) -> EmbeddingStore:

@@ -223,3 +223,52 @@ def test_script_reply_is_plain_text_everywhere(page, library, live_app):
     assert page.locator("main script").count() == 0
     screenshot(page, "play-trainer-review")
     assert dialogs == []
+
+
+# Natural replies, one per node, in a trainee's own words (none is in the scoring corpus or a
+# reference); the first is the reply that the first scorer sank with a false 推诿.
+NATURAL = {
+    "opening": "王女士,这次真是我们做得太差了,前两次都没人回您,换我也得火大。您这是卫生间顶上又渗水了,对吧?"
+    "我今天就盯着这事,下午三点前带修漏的师傅过来找源头,修完我当面跟您说。",
+    "demand_manager": "您不信我们很正常,是我们先失了信。经理那边我现在就报上去,这件事从现在起我本人负责到底,"
+    "下午三点前我带师傅上门,晚上八点前给您回电话说结果。",
+    "inspect": "您要个准话,我给您:今天下午三点前我和工程师一起上门查漏点,查清是楼上管道还是防水的问题,"
+    "今晚八点前电话告诉您维修方案和完工日期。",
+    "upstairs": "楼上的事该我们来协调,不该让您去敲门。我中午前按档案联系1303业主约入户时间,联系不上就上门贴通知,"
+    "下午五点前把进展告诉您,还不行我就报部长一起协调。",
+    "compensation": "损失的事您放心,不会不了了之。我先把吊顶和柜子拍照登记下来,等查清漏水原因就能分清责任,"
+    "是楼上的问题我来协调他们赔偿,三天内给您一个书面处理意见。",
+    "closing": "谢谢您再给我们一次机会,这次不会再没下文了。修好后我每天给您打个电话问问还漏不漏,"
+    "下周一我再上门回访一次。",
+}
+
+
+def test_natural_replies_resolve_and_the_explanation_is_shown(page, library, live_app):
+    scenario = library[COMPLAINT]
+    login(page, "demo-trainee")
+    attempt_id = start(page)
+    first = True
+    for _ in range(scenario.max_turns):
+        if ended(page):
+            break
+        send(page, NATURAL[panel(page).get_attribute("data-node")])
+        if first:
+            card = page.locator(".feedback").last
+            assert card.locator("mark.blocker").count() == 0
+            assert card.locator(".feedback-score").inner_text().split("·")[-1].strip() in ("优秀", "良好")
+            expect(card.locator("[data-feedback]")).to_contain_text("做到了")
+            screenshot(page, "play-natural-first-turn")
+            first = False
+    assert page.locator(".ending-resolved").is_visible()
+    assert attempt_row(live_app, attempt_id).ending_kind == "resolved"
+    assert all(t.scorer_version for t in attempt_row(live_app, attempt_id).turns)
+
+    page.context.clear_cookies()
+    login(page, "demo-trainer")
+    page.goto(f"/play/review/{attempt_id}")
+    explain = page.locator("[data-explain]").first
+    expect(explain).to_contain_text("评分依据")
+    explain.locator("summary").click()
+    expect(explain).to_contain_text("阶段 classifier")
+    expect(explain).to_contain_text("最近的标注样例")
+    screenshot(page, "review-explanation")

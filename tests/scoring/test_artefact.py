@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from scoring import score_many
+from scoring import RUBRICS, score_many
 from scoring.corpus import CorpusError, Example, load_clauses, load_corpus
 from scoring.learn import correction, retrain
 from scoring.model import ScorerModel, get_model
@@ -22,7 +22,9 @@ def test_corpus_covers_every_node_with_valid_labels():
     for e in corpus:
         assert (e.scenario, e.node) in NODES, e.id
         per_node[(e.scenario, e.node)] += 1
-        items = set(NODES[(e.scenario, e.node)].rubric.item_ids)
+        # a label of an item the node has since dropped (stay_contact in the gas leak) is ignored
+        rubric = NODES[(e.scenario, e.node)].rubric
+        items = set(rubric.item_ids) | set(RUBRICS[rubric.name].item_ids)
         assert set(e.items) <= items, e.id
     assert min(per_node.values()) >= 15, min(per_node, key=per_node.get)
     assert load_clauses()
@@ -73,22 +75,26 @@ def test_correction_validates_in_chinese():
     assert blocked.grade == 0 and blocked.author == "t1" and blocked.id.startswith("correction:")
 
 
-def test_retrain_reports_what_changes(encoder):
+def test_retrain_reports_what_changes_and_remembers_the_correction(encoder):
     scenarios = {"leak-repeated", "parking-occupied", "gas-smell-fire-alarm", "phone-fee-inquiry"}
     corpus = [e for e in load_corpus() if e.scenario in scenarios]
     nodes = {k: v for k, v in NODES.items() if k[0] in scenarios}
     store = default_store(encoder)
     base, _ = retrain([], corpus=corpus, nodes=nodes, store=store, base=get_model(encoder.name))
     reply = "王女士,这事我们认,前两回确实没人跟,今天三点前我带人上去看。"
-    fixes = [correction(reply=reply + "!" * k, scenario="leak-repeated", node="opening", grade=3,
-                        author="trainer", nodes=nodes) for k in range(12)]
-    model, report = retrain(fixes, corpus=corpus, nodes=nodes, store=store, base=base)
+    fix = correction(reply=reply, scenario="leak-repeated", node="opening", grade=3, author="trainer", nodes=nodes)
+    model, report = retrain([fix], corpus=corpus, nodes=nodes, store=store, base=base)
     assert report.old_version == base.version != report.new_version == model.version
-    assert report.examined == len(corpus) + len(fixes)
+    assert report.examined == len(corpus) + 1
     assert all(c.old_band != c.new_band for c in report.changed)
     assert set(report.improved) | set(report.worsened) <= set(report.changed)
-    info = nodes[("leak-repeated", "opening")]
-    before, after = (score_many([(reply, info.references, info.rubric)], encoder=encoder, model=m)[0]
-                     for m in (base, model))
-    assert after.grade > before.grade
     assert report.to_dict()["new_version"] == model.version
+    info = nodes[("leak-repeated", "opening")]
+    for text in (reply, reply.replace("三点", "四点")):
+        before, after = (score_many([(text, info.references, info.rubric)], encoder=encoder, model=m)[0]
+                         for m in (base, model))
+        assert after.decided_by == f"correction:{fix.id}" and after.band == "优秀"
+        assert before.decided_by == "model"
+    elsewhere = nodes[("parking-occupied", "opening")]
+    other = score_many([(reply, elsewhere.references, elsewhere.rubric)], encoder=encoder, model=model)[0]
+    assert other.decided_by == "model"  # the correction holds at its own node only

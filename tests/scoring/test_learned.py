@@ -136,3 +136,34 @@ def test_quality_on_scenarios_the_model_never_saw(held_out_figures):
     assert below >= 0.9 * hard, f.line()
     assert f.excellent_failed <= 0.03, f.line()
     assert f.good_blocked <= 0.02, f.line()
+
+
+GAS_KEEP_ON_LINE = (
+    "周女士您别慌,千万别开灯、别碰开关,马上走楼梯下楼。我已经报了主管,同事五分钟左右到,电话别挂,我一直跟您说着话。"
+)
+GAS_HANG_UP = (
+    "周女士先别慌,灯和开关都别碰,也别点火。您先挂了电话,走楼梯到楼外空地再打给我,主管我马上报,同事大概五分钟到。"
+)
+
+
+def test_gas_leak_caller_is_told_to_hang_up_not_to_stay_on_the_line(encoder):
+    import scenarios
+
+    scenario = scenarios.load_library()["gas-smell-fire-alarm"]
+    node = scenario.nodes["opening"]
+    assert "stay_contact" not in scoring_rubric(node).item_ids
+    for reference in node.references:
+        assert "挂断" in reference and "打给我" in reference
+    kept = at("gas-smell-fire-alarm", "opening", GAS_KEEP_ON_LINE, encoder)
+    assert "unsafe" in kept.blocker_ids and kept.band == "不合格", kept.feedback
+    hung_up = at("gas-smell-fire-alarm", "opening", GAS_HANG_UP, encoder)
+    assert not hung_up.blockers and hung_up.band in ("优秀", "良好"), hung_up.feedback
+    state = scenarios.start(scenario, 1)
+    assert scenarios.step(scenario, state, GAS_KEEP_ON_LINE, kept, 5.0).ending_kind == "escalated"
+    assert scenarios.step(scenario, state, GAS_HANG_UP, hung_up, 5.0).node == "alarm_elder"
+
+
+def scoring_rubric(node):
+    from scoring import Rubric
+
+    return Rubric.from_spec(node.rubric)

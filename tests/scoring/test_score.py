@@ -30,8 +30,8 @@ def test_good_reply_beats_refusal_and_empty_politeness(encoder):
     refusal = score(REFUSAL, REFS, "complaint", encoder=encoder)
     empty = score(EMPTY_POLITE, REFS, "complaint", encoder=encoder)
     assert good.band in ("优秀", "良好")
-    assert good.score > empty.score > refusal.score
-    assert refusal.blocker_ids == {"shirk"}
+    assert refusal.band == empty.band == "不合格"
+    assert good.score > max(empty.score, refusal.score) + 20
     assert {"apologize", "solve", "commit_time", "follow_up"} <= good.hit_ids
 
 
@@ -64,20 +64,20 @@ def test_result_round_trip(encoder):
 
 
 def test_decided_by_paths(encoder):
-    assert score(GOOD, REFS, "complaint", encoder=encoder).decided_by in ("checklist", "semantic:ref1", "semantic:ref2")
+    assert score(GOOD, REFS, "complaint", encoder=encoder).decided_by == "model"
     assert score("   ", REFS, "complaint", encoder=encoder).decided_by == "default"
-    assert score("好的。", [], "complaint", encoder=encoder).decided_by == "default"
-    assert score(REFUSAL, REFS, "complaint", encoder=encoder).decided_by == "blocker:shirk"
+    shirk = score("这个不归我们物业管,您自己去找楼上吧。", REFS, "complaint", encoder=encoder)
+    assert shirk.decided_by == "blocker:shirk" and shirk.score <= 10
 
 
 def test_wrong_amount_is_not_an_accurate_answer(encoder):
     refs = ["您好,物业客服中心。施工人员出入证是20元一证,交证时退款。"]
     right = score("您好,物业客服中心。出入证20元一证,交证退款。", refs, "inquiry", encoder=encoder)
     wrong = score("您好,物业客服中心。出入证50元一证,交证退款。", refs, "inquiry", encoder=encoder)
-    assert "answer" in right.hit_ids
-    assert "answer" not in wrong.hit_ids
+    assert not right.wrong_facts
+    assert [f.span for f in wrong.wrong_facts] == ["50元"] and "20元" in wrong.wrong_facts[0].label
     assert "50元" in wrong.feedback
-    assert right.score > wrong.score
+    assert wrong.score <= 69 < right.score
 
 
 def test_greeting_and_goodbye_alone_are_not_an_answer(encoder):
