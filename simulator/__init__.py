@@ -42,6 +42,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     check_production(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    if int(app.config.get("PROXY_FIX_X_FOR") or 0) > 0:
+        # Only then is X-Forwarded-For believed (the client address the login limit keys on).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]))
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)

@@ -34,7 +34,12 @@ def default_config(instance_path: str) -> dict:
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Failed logins only (successes never count), per client address and, separately, per account.
+        # The account limit is generous so that one attacker cannot keep a named account locked for long.
         "LOGIN_RATE_LIMIT": "5 per minute;30 per hour",
+        "LOGIN_ACCOUNT_RATE_LIMIT": "10 per 15 minutes",
+        # How many reverse proxies set X-Forwarded-For in front of the app (0: trust no such header).
+        "PROXY_FIX_X_FOR": 0,
         "HTMX_SOURCE": "local",  # "local" (vendored copy) or "cdn" (jsDelivr with SRI)
         "HTMX_VERSION": HTMX_VERSION,
         "HTMX_CDN_SRI": HTMX_CDN_SRI,
@@ -54,9 +59,11 @@ def load_environment(config: dict) -> None:
         config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
     if os.environ.get("GUANJIA_WARMUP"):
         config["SCORING_WARMUP"] = os.environ["GUANJIA_WARMUP"].lower() in ("1", "true", "yes")
-    for key in ("GUANJIA_ENV", "HTMX_SOURCE", "RATELIMIT_STORAGE_URI", "LOGIN_RATE_LIMIT"):
+    for key in ("GUANJIA_ENV", "HTMX_SOURCE", "RATELIMIT_STORAGE_URI", "LOGIN_RATE_LIMIT", "LOGIN_ACCOUNT_RATE_LIMIT"):
         if os.environ.get(key):
             config[key] = os.environ[key]
+    if os.environ.get("PROXY_FIX_X_FOR"):
+        config["PROXY_FIX_X_FOR"] = int(os.environ["PROXY_FIX_X_FOR"])
 
 
 def normalise_database_url(url: str) -> str:

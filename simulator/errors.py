@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import Flask, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .extensions import db
+from .extensions import db, limiter
 
 MESSAGES = {
     400: ("请求无效", "提交的内容无法处理,请返回上一页重试。"),
@@ -30,6 +34,10 @@ def register_error_handlers(app: Flask) -> None:
     def _csrf(error: CSRFError):
         return render_error(400, "页面已过期或安全校验失败(CSRF),请刷新页面后重新提交。")
 
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(error: RateLimitExceeded):
+        return render_error(429, _rate_limit_message(error))
+
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
         if error.code is None or error.code < 400:
@@ -44,3 +52,19 @@ def register_error_handlers(app: Flask) -> None:
         # 500 is all the user sees (issue 14.3).
         db.session.rollback()
         return render_error(500)
+
+
+def _rate_limit_message(error: RateLimitExceeded) -> str:
+    """Say which limit was reached and how long to wait, in minutes."""
+    current = limiter.current_limit
+    wait_s = max(0.0, current.reset_at - time.time()) if current else 60.0
+    minutes = max(1, math.ceil(wait_s / 60))
+    if request.endpoint != "auth.login":
+        return f"尝试次数过多,请 {minutes} 分钟后再试。"
+    from .auth.views import account_key
+
+    if getattr(error.limit, "key_func", None) is account_key:
+        who = "此工号的登录失败次数过多,为保护账号已暂时锁定"
+    else:
+        who = "从您所在网络发出的登录失败次数过多"
+    return f"{who},请 {minutes} 分钟后再试。如忘记密码,请联系管理员重置。"

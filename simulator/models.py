@@ -102,6 +102,26 @@ class User(UserMixin, db.Model):
         return ROLE_LABELS[Role(self.role)]
 
 
+class PasswordNotice(db.Model):
+    """A one-time password waiting to be shown once to the admin who set it (issue 14.6).
+
+    Flashing it put the password in the session cookie, which is signed but readable. Only a hash of
+    the link's token is stored; the row is deleted when shown, and unread rows expire within minutes.
+    """
+
+    __tablename__ = "password_notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    admin_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "initial" or "reset"
+    username: Mapped[str] = mapped_column(String(40))
+    display_name: Mapped[str] = mapped_column(String(60))
+    password: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class Origin(enum.StrEnum):
     """Where a content version came from: the repository (``flask content load``) or this site's trainers."""
 

@@ -78,9 +78,16 @@ def empty_tables() -> None:
 
 
 @pytest.fixture
-def app(migrated_template, tmp_path):
+def app(migrated_template, tmp_path, request):
+    """A fresh app; ``@pytest.mark.app_config(KEY=value)`` overrides settings for one test.
+
+    Each app gets its own rate-limit storage (``memory://`` is created at ``init_app``), so a test
+    with ``RATELIMIT_ENABLED=True`` starts from empty counters whatever ran before it.
+    """
     url = fresh_database(migrated_template, tmp_path)
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    marker = request.node.get_closest_marker("app_config")
+    overrides = marker.kwargs if marker else {}
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **overrides})
     with app.app_context():
         if not url.startswith("sqlite"):
             empty_tables()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from openpyxl import Workbook
 
@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import Role, Site, User
 from ..security import roles_required
 from .forms import ActionForm, RosterForm, UserForm
+from .notices import create_notice, take_notice
 from .roster import RosterError, apply_roster, generate_initial_password, parse_roster
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -53,10 +54,13 @@ def create_user():
             user = User(username=username, display_name=form.display_name.data.strip(), role=form.role.data, site=site)
             user.set_password(password)
             db.session.add(user)
+            if form.password.data:  # the admin typed it: nothing to show
+                db.session.commit()
+                flash(f"已创建用户 {username}。", "success")
+                return redirect(url_for("admin.users"), code=303)
+            token = create_notice(current_user.id, "initial", username, user.display_name, password)
             db.session.commit()
-            shown = "" if form.password.data else f"初始密码:{password}(只显示这一次,请转告本人并提醒修改)"
-            flash(f"已创建用户 {username}。{shown}", "success")
-            return redirect(url_for("admin.users"), code=303)
+            return redirect(url_for("admin.password_notice", token=token), code=303)
     return render_template("admin/user_form.html", form=form), 422 if form.errors else 200
 
 
@@ -83,9 +87,20 @@ def reset_password(user_id: int):
     if ActionForm().validate_on_submit():
         password = generate_initial_password()
         user.set_password(password)
+        token = create_notice(current_user.id, "reset", user.username, user.display_name, password)
         db.session.commit()
-        flash(f"已重置 {user.username}({user.display_name})的密码。新密码:{password}(只显示这一次)", "success")
+        return redirect(url_for("admin.password_notice", token=token), code=303)
     return redirect(url_for("admin.users"), code=303)
+
+
+@bp.route("/passwords/<token>")
+@roles_required(Role.ADMIN)
+def password_notice(token: str):
+    """Show a new one-time password once (then it is gone from the server), never cached."""
+    notice = take_notice(token, current_user.id)
+    response = make_response(render_template("admin/password_notice.html", notice=notice), 200 if notice else 410)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/roster", methods=["GET", "POST"])
@@ -104,7 +119,9 @@ def roster_import():
         else:
             result = apply_roster(rows)
     status = 422 if errors or form.errors else 200
-    return render_template("admin/roster.html", form=form, errors=errors, result=result), status
+    response = make_response(render_template("admin/roster.html", form=form, errors=errors, result=result), status)
+    response.headers["Cache-Control"] = "no-store"  # the initial passwords are in this page
+    return response
 
 
 @bp.route("/roster/template.xlsx")

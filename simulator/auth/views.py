@@ -20,17 +20,30 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 BAD_CREDENTIALS = "工号或密码不正确,或账号已停用。"
 
 
-def _login_limit() -> str:
+def _address_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _username_key() -> str:
-    return "login-user:" + (request.form.get("username") or "").strip().lower()
+def _account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
 
 
+def account_key() -> str:
+    """The account a login names, however it is typed (the limit must not be dodged by case)."""
+    return "login-account:" + (request.form.get("username") or "").strip().lower()
+
+
+def _failed(response) -> bool:
+    """Only failed logins count (401): correct logins by many people behind one address never lock."""
+    return response.status_code == 401
+
+
+# Both limits are checked before the password, and charged only after a failure. An exhausted
+# account limit refuses that account from every address, so it is generous; the address limit
+# stops one client guessing across many accounts.
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_username_key)
+@limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_account_limit, methods=["POST"], key_func=account_key, deduct_when=_failed)
 @public
 def login():
     """Sign in with 工号 and password."""

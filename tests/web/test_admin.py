@@ -7,7 +7,7 @@ from openpyxl import Workbook, load_workbook
 
 from simulator.extensions import db
 from simulator.models import Site, User
-from tests.conftest import PASSWORD, gen_user
+from tests.conftest import PASSWORD, AuthActions, gen_user
 
 GOOD_CSV = "工号,姓名,项目/管理处,角色\nGJ2001,张伟,翠湖花园管理处,学员\nGJ2002,李娜,滨江壹号项目,培训师\n"
 
@@ -43,9 +43,10 @@ def test_admin_creates_user_and_new_user_can_log_in(app, client, auth):
         },
     )
     assert response.status_code == 303
-    listing = client.get("/admin/users").get_data(as_text=True)
-    password = listing.split("初始密码:")[1][:12]
-    assert "GJ3001" in listing and "周敏" in listing
+    notice = client.get(response.headers["Location"]).get_data(as_text=True)
+    password = notice.split("初始密码:")[1][:12]
+    assert "GJ3001" in notice and "周敏" in notice
+    assert "GJ3001" in client.get("/admin/users").get_data(as_text=True)
     auth.logout()
     assert client.post("/auth/login", data={"username": "GJ3001", "password": password}).status_code == 303
 
@@ -189,3 +190,69 @@ def test_roster_template_has_chinese_headers(client, auth):
     response = client.get("/admin/roster/template.xlsx")
     sheet = load_workbook(io.BytesIO(response.data)).active
     assert [cell.value for cell in sheet[1]] == ["工号", "姓名", "项目/管理处", "角色"]
+
+
+def session_contents(client) -> str:
+    """Everything the session cookie carries, decoded (it is signed, not encrypted: anyone can read it)."""
+    cookie = client.get_cookie("session")
+    if cookie is None:
+        return ""
+    serializer = client.application.session_interface.get_signing_serializer(client.application)
+    return cookie.value + repr(serializer.loads(cookie.value))
+
+
+def test_initial_and_reset_passwords_never_travel_in_the_cookie(app, client, auth, monkeypatch):
+    """Issue 14.6: the one-time passwords were flashed, i.e. stored in the readable session cookie."""
+    passwords = iter(["Initial7xKq2", "ResetPw9mZt4"])
+    monkeypatch.setattr("simulator.admin.views.generate_initial_password", lambda: next(passwords))
+    with app.app_context():
+        target_id = gen_user("trainee", username="forgetful").id
+    auth.login("admin")
+    created = client.post(
+        "/admin/users/new",
+        data={"username": "GJ3002", "display_name": "吴静", "site": "翠湖花园管理处", "role": "trainee"},
+    )
+    reset = client.post(f"/admin/users/{target_id}/reset-password")
+    assert created.status_code == reset.status_code == 303
+    for password in ("Initial7xKq2", "ResetPw9mZt4"):
+        assert password not in session_contents(client)
+    assert "初始密码:Initial7xKq2" in client.get(created.headers["Location"]).get_data(as_text=True)
+    assert "新密码:ResetPw9mZt4" in client.get(reset.headers["Location"]).get_data(as_text=True)
+    for password in ("Initial7xKq2", "ResetPw9mZt4"):
+        assert password not in session_contents(client)
+
+
+def test_a_password_notice_is_shown_once_never_cached_and_only_to_its_admin(app, client, auth):
+    with app.app_context():
+        target_id = gen_user("trainee").id
+    auth.login("admin")
+    location = client.post(f"/admin/users/{target_id}/reset-password").headers["Location"]
+    other_admin = app.test_client()
+    AuthActions(app, other_admin).login("admin")
+    assert other_admin.get(location).status_code == 410  # another admin cannot read it (nor use it up)
+    first = client.get(location)
+    assert first.status_code == 200 and "新密码:" in first.get_data(as_text=True)
+    assert "no-store" in first.headers["Cache-Control"]
+    again = client.get(location)
+    assert again.status_code == 410 and "新密码:" not in again.get_data(as_text=True)
+    assert "已经查看过或已过期" in again.get_data(as_text=True)
+
+
+def test_an_unviewed_password_notice_expires(app, client, auth):
+    with app.app_context():
+        target_id = gen_user("trainee").id
+    auth.login("admin")
+    location = client.post(f"/admin/users/{target_id}/reset-password").headers["Location"]
+    with app.app_context():
+        from simulator.models import PasswordNotice
+
+        for notice in db.session.execute(db.select(PasswordNotice)).scalars():
+            notice.expires_at = notice.created_at
+        db.session.commit()
+    assert client.get(location).status_code == 410
+
+
+def test_roster_passwords_are_not_cached(app, client, auth):
+    auth.login("admin")
+    response = upload(client, "roster.csv", GOOD_CSV.encode("utf-8"))
+    assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
