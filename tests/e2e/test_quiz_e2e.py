@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from simulator.content import ContentItem, upsert_content
 from simulator.extensions import db
-from simulator.models import ContentVersion, QuizAttempt, utcnow
+from simulator.models import ContentVersion, QuizAttempt, User, utcnow
 from simulator.quiz import service
 from tests.e2e.conftest import login, screenshot
 
@@ -160,11 +160,17 @@ def test_countdown_reaching_zero_hands_the_attempt_in(page, live_app, timed_quiz
 
 def test_trainer_sees_item_analysis_and_the_bank(page, live_app):
     with live_app.app_context():
+        # the page analyses the trainer's own site only: count that site's submitted attempts
+        trainer_site = db.session.scalar(db.select(User.site_id).where(User.username == "demo-trainer"))
         submitted = db.session.scalar(
-            db.select(db.func.count(QuizAttempt.id)).where(QuizAttempt.submitted_at.is_not(None))
+            db.select(db.func.count(QuizAttempt.id))
+            .join(User, QuizAttempt.user_id == User.id)
+            .where(QuizAttempt.submitted_at.is_not(None), User.site_id == trainer_site)
         )
     login(page, "demo-trainer")
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="题目分析").click()
+    page.wait_for_url("**/quiz/analysis")
+    page.locator("main h1").first.wait_for()
     if submitted:
         assert page.locator("table.quiz-analysis tbody tr").count() > 0
         assert "难度系数" in page.content()
