@@ -1,6 +1,10 @@
-"""The scoring pipeline: blockers, checklist, semantic match, tone, then band and feedback.
+"""Entry points ``score`` / ``score_many`` / ``warm_up``, and the checklist path.
 
-Score = 100 x (0.55 x checklist + 0.30 x semantic + 0.15 x tone) when references are given,
+``score_many`` sends each reply whose rubric the learned scorer covers (the role-play rubrics) to
+:mod:`scoring.pipeline`, in one batched encode with the rest. This module's own formula, below, is
+the checklist path: rubrics no classifier knows (quiz key points, custom inline rubrics).
+
+Checklist score = 100 x (0.55 x checklist + 0.30 x semantic + 0.15 x tone) when references are given,
 and 100 x (0.85 x checklist + 0.15 x tone) without; each blocker found caps the score at its
 ``cap``. ``checklist`` is the weighted share of items hit (an item only partly done counts half),
 saturating at 85 % so one missing minor item does not cost a top band. ``semantic`` is the
