@@ -5,11 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh test
 
-if ! dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1; then
-  echo "==> 安装 Chromium 与中文字体"
+if ! dpkg -s chromium fonts-noto-cjk redis-server >/dev/null 2>&1; then
+  echo "==> 安装 Chromium、中文字体与 redis-server(测试 Redis 队列)"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk redis-server >/dev/null
 fi
 
 export HF_HUB_OFFLINE=1 PYTHONDONTWRITEBYTECODE=1

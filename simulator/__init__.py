@@ -63,6 +63,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .cli import register_cli
     from .errors import register_error_handlers
     from .headers import register_security_headers
+    from .jobs import init_app as init_jobs
+    from .jobs.views import bp as jobs_bp
     from .main.views import bp as main_bp
     from .play.views import bp as play_bp
     from .quiz.views import bp as quiz_bp
@@ -74,6 +76,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(play_bp)
     app.register_blueprint(quiz_bp)
+    app.register_blueprint(jobs_bp)
+    init_jobs(app)
 
     app.before_request(enforce_roles)
     register_error_handlers(app)

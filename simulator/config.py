@@ -48,6 +48,12 @@ def default_config(instance_path: str) -> dict:
         "ROSTER_MAX_ROWS": 5000,
         # Load the embedding model in a background thread at start, so the first reply is not slow.
         "SCORING_WARMUP": False,
+        # Times are stored in UTC and shown in this zone (the `localtime` template filter).
+        "DISPLAY_TZ": "Asia/Shanghai",
+        # Background jobs (simulator/jobs): Huey on SQLite in the instance folder unless JOBS_URL says
+        # redis://...; JOBS_IMMEDIATE runs a job inside the request that submits it (tests only).
+        "JOBS_URL": None,
+        "JOBS_IMMEDIATE": False,
     }
 
 
@@ -59,7 +65,15 @@ def load_environment(config: dict) -> None:
         config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
     if os.environ.get("GUANJIA_WARMUP"):
         config["SCORING_WARMUP"] = os.environ["GUANJIA_WARMUP"].lower() in ("1", "true", "yes")
-    for key in ("GUANJIA_ENV", "HTMX_SOURCE", "RATELIMIT_STORAGE_URI", "LOGIN_RATE_LIMIT", "LOGIN_ACCOUNT_RATE_LIMIT"):
+    for key in (
+        "GUANJIA_ENV",
+        "HTMX_SOURCE",
+        "RATELIMIT_STORAGE_URI",
+        "LOGIN_RATE_LIMIT",
+        "LOGIN_ACCOUNT_RATE_LIMIT",
+        "DISPLAY_TZ",
+        "JOBS_URL",
+    ):
         if os.environ.get(key):
             config[key] = os.environ[key]
     if os.environ.get("PROXY_FIX_X_FOR"):

@@ -264,3 +264,55 @@ class QuizAnswer(db.Model):
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     attempt: Mapped[QuizAttempt] = relationship(back_populates="answers")
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}[self.value]
+
+
+class Job(db.Model):
+    """One background job (export, certificate, retraining): who asked, progress, result, error."""
+
+    __tablename__ = "job"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex: unguessable in URLs
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    label: Mapped[str] = mapped_column(String(80))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True, default=None)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED.value, index=True)
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int | None] = mapped_column(default=None)
+    message: Mapped[str | None] = mapped_column(String(200), default=None)
+    result_name: Mapped[str | None] = mapped_column(String(200), default=None)  # the download's file name
+    result_file: Mapped[str | None] = mapped_column(String(300), default=None)  # path under the jobs folder
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # small structured outcome
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def status_enum(self) -> JobStatus:
+        return JobStatus(self.status)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE.value, JobStatus.FAILED.value)
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.DONE.value:
+            return 100
+        if not self.total:
+            return 0
+        return max(0, min(99, int(100 * self.done / self.total)))

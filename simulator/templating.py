@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, url_for
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, has_app_context, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -31,7 +34,25 @@ def htmx_script_tag(app: Flask) -> Markup:
     return Markup(f'<script src="{src}"></script>')
 
 
+def to_local(value: datetime | None, tz_name: str | None = None) -> datetime | None:
+    """A stored naive-UTC time in the display time zone (``DISPLAY_TZ``, Asia/Shanghai by default)."""
+    if value is None:
+        return None
+    if tz_name is None:
+        tz_name = current_app.config.get("DISPLAY_TZ", "Asia/Shanghai") if has_app_context() else "Asia/Shanghai"
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(tz_name))
+
+
+def format_localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Jinja filter ``localtime``: the time in the display zone, formatted; empty for None."""
+    local = to_local(value)
+    return local.strftime(fmt) if local is not None else ""
+
+
 def register_templating(app: Flask) -> None:
+    app.add_template_filter(format_localtime, "localtime")
+
     @app.context_processor
     def _globals():
         nav = []

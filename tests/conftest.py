@@ -38,6 +38,8 @@ TEST_CONFIG = {
     "RATELIMIT_ENABLED": False,
     # production keeps scrypt; tests hash thousands of times, so use a cheap method
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    # background jobs run inside the request that submits them (tests/web/test_jobs.py also runs a real queue)
+    "JOBS_IMMEDIATE": True,
 }
 
 
@@ -87,7 +89,9 @@ def app(migrated_template, tmp_path, request):
     url = fresh_database(migrated_template, tmp_path)
     marker = request.node.get_closest_marker("app_config")
     overrides = marker.kwargs if marker else {}
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **overrides})
+    app = create_app(
+        {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "JOBS_FOLDER": str(tmp_path / "jobs"), **overrides}
+    )
     with app.app_context():
         if not url.startswith("sqlite"):
             empty_tables()
