@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from .config import check_production, default_config, load_environment
+from .config import check_production, check_settings, default_config, load_environment
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     load_environment(app.config)
     if test_config is not None:
         app.config.from_mapping(test_config)
+    check_settings(app.config)
     check_production(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-change-me"
+DEFAULT_DISPLAY_TZ = "Asia/Shanghai"
 HTMX_VERSION = "2.0.11"
 # Subresource-integrity hash of https://cdn.jsdelivr.net/npm/htmx.org@2.0.11/dist/htmx.min.js,
 # identical to the vendored static/vendor/htmx-2.0.11.min.js (computed from the npm package).
@@ -49,7 +50,7 @@ def default_config(instance_path: str) -> dict:
         # Load the embedding model in a background thread at start, so the first reply is not slow.
         "SCORING_WARMUP": False,
         # Times are stored in UTC and shown in this zone (the `localtime` template filter).
-        "DISPLAY_TZ": "Asia/Shanghai",
+        "DISPLAY_TZ": DEFAULT_DISPLAY_TZ,
         # Background jobs (simulator/jobs): Huey on SQLite in the instance folder unless JOBS_URL says
         # redis://...; JOBS_IMMEDIATE runs a job inside the request that submits it (tests only).
         "JOBS_URL": None,
@@ -86,6 +87,23 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def check_settings(config: dict) -> None:
+    """Refuse settings that would fail later, on every page or every job, with a clear message at start.
+
+    Raises:
+        ConfigError: DISPLAY_TZ is not an IANA time zone name.
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = config.get("DISPLAY_TZ") or ""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"DISPLAY_TZ 设置有误:{name!r} 不是时区名称(应为 IANA 名称,例如 {DEFAULT_DISPLAY_TZ})。"
+        ) from exc
 
 
 def check_production(config: dict) -> None:

@@ -9,6 +9,7 @@ from flask import Flask, current_app, has_app_context, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
+from .config import DEFAULT_DISPLAY_TZ
 from .models import ROLE_LABELS, Role
 
 # (endpoint, label, roles) in menu order; an entry shows only when its endpoint is registered.
@@ -39,7 +40,7 @@ def to_local(value: datetime | None, tz_name: str | None = None) -> datetime | N
     if value is None:
         return None
     if tz_name is None:
-        tz_name = current_app.config.get("DISPLAY_TZ", "Asia/Shanghai") if has_app_context() else "Asia/Shanghai"
+        tz_name = current_app.config["DISPLAY_TZ"] if has_app_context() else DEFAULT_DISPLAY_TZ
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     return aware.astimezone(ZoneInfo(tz_name))
 

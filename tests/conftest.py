@@ -90,7 +90,13 @@ def app(migrated_template, tmp_path, request):
     marker = request.node.get_closest_marker("app_config")
     overrides = marker.kwargs if marker else {}
     app = create_app(
-        {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "JOBS_FOLDER": str(tmp_path / "jobs"), **overrides}
+        {
+            **TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "JOBS_FOLDER": str(tmp_path / "jobs"),
+            "JOBS_URL": f"sqlite:///{tmp_path / 'jobs.sqlite3'}",  # used only where a test turns JOBS_IMMEDIATE off
+            **overrides,
+        }
     )
     with app.app_context():
         if not url.startswith("sqlite"):

@@ -25,7 +25,6 @@ from .core import (
     huey,
     init_app,
     job_kind,
-    registered_kinds,
     run_job,
     submit,
 )
@@ -36,7 +35,6 @@ __all__ = [
     "huey",
     "init_app",
     "job_kind",
-    "registered_kinds",
     "run_job",
     "submit",
 ]

@@ -52,11 +52,6 @@ def job_kind(name: str, *, label: str) -> Callable[[Callable[..., Any]], Callabl
     return register
 
 
-def registered_kinds() -> dict[str, str]:
-    """Job kind name → label."""
-    return {name: kind.label for name, kind in sorted(_KINDS.items())}
-
-
 def init_app(app: Flask) -> None:
     """Point the queue at the configured storage and remember the app the worker runs jobs in.
 
@@ -100,8 +95,8 @@ class JobContext:
         self.job_id = job.id
         self.params = dict(job.params or {})
         self.user_id = job.user_id
-        self._folder = jobs_folder(app) / job.id
-        self._result_name: str | None = None
+        self.folder = jobs_folder(app) / job.id
+        self.result_name: str | None = None  # set by result_path(): the download's name
 
     @property
     def user(self) -> User | None:
@@ -119,9 +114,9 @@ class JobContext:
 
     def result_path(self, name: str) -> Path:
         """The file this job's result goes to (its download name is ``name``)."""
-        self._folder.mkdir(parents=True, exist_ok=True)
-        self._result_name = name
-        return self._folder / _safe_file_name(name)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.result_name = name
+        return self.folder / _safe_file_name(name)
 
 
 def _safe_file_name(name: str) -> str:
@@ -193,17 +188,16 @@ def run_job(job_id: str) -> None:
         db.session.commit()
         if not isinstance(exc, JobError):
             log.exception("job %s (%s) failed", job_id, job.kind)
-        shutil.rmtree(ctx._folder, ignore_errors=True)
+        shutil.rmtree(ctx.folder, ignore_errors=True)
         return
-    job = db.session.get(Job, job_id)
-    db.session.refresh(job)
+    db.session.refresh(job)  # progress() wrote done/total on its own connection
     job.status = JobStatus.DONE.value
     job.finished_at = utcnow()
     if job.total is not None:
         job.done = job.total
-    if ctx._result_name is not None:
-        job.result_name = ctx._result_name
-        job.result_file = str(Path(job.id) / _safe_file_name(ctx._result_name))
+    if ctx.result_name is not None:
+        job.result_name = ctx.result_name
+        job.result_file = str(Path(job.id) / _safe_file_name(ctx.result_name))
     if isinstance(outcome, dict):
         job.result = outcome
     db.session.commit()

@@ -38,8 +38,9 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def live_app(migrated_template, tmp_path_factory):
-    url = fresh_database(migrated_template, tmp_path_factory.mktemp("live"))
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    folder = tmp_path_factory.mktemp("live")
+    url = fresh_database(migrated_template, folder)
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "JOBS_FOLDER": str(folder / "jobs")})
     with app.app_context():
         if not url.startswith("sqlite"):
             empty_tables()

@@ -6,6 +6,7 @@ import shutil
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -94,17 +95,37 @@ def _drain_one(app, job_id: str) -> None:
 
 @pytest.mark.app_config(JOBS_IMMEDIATE=False)
 def test_the_embedded_queue_keeps_jobs_in_sqlite_until_a_worker_runs_them(app, tmp_path):
-    app.config["JOBS_URL"] = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
-    saved = huey.storage, huey._immediate
-    try:
-        huey._immediate, huey.storage = False, storage_for(app.config["JOBS_URL"])
-        with app.app_context():
-            job_id = submit("test_write_file", user=None, rows=3).id
-        assert (tmp_path / "jobs.sqlite3").exists() and huey.pending_count() == 1
-        _drain_one(app, job_id)
-        assert _job(app, job_id).status == "done"
-    finally:
-        huey.storage, huey._immediate = saved
+    # create_app pointed the queue at JOBS_URL (a SQLite file in this test's folder, see conftest)
+    with app.app_context():
+        job_id = submit("test_write_file", user=None, rows=3).id
+    assert (tmp_path / "jobs.sqlite3").exists() and huey.pending_count() == 1
+    _drain_one(app, job_id)
+    assert _job(app, job_id).status == "done"
+
+
+def test_purge_drops_old_finished_jobs_and_their_files(app, runner):
+    from datetime import timedelta
+
+    from simulator.models import utcnow
+
+    with app.test_request_context():
+        old, recent = (submit("test_write_file", user=None, rows=1).id for _ in range(2))
+        db.session.get(Job, old).finished_at = utcnow() - timedelta(days=30)
+        db.session.commit()
+    folder = Path(app.config["JOBS_FOLDER"])
+    assert (folder / old).is_dir()
+    result = runner.invoke(args=["jobs", "purge", "--days", "7"])
+    assert "已清理 1 个" in result.output
+    assert _job(app, old) is None and not (folder / old).exists()
+    assert _job(app, recent).status == "done" and (folder / recent).is_dir()
+
+
+def test_a_display_zone_that_does_not_exist_stops_the_app_at_start():
+    from simulator import create_app
+    from simulator.config import ConfigError
+
+    with pytest.raises(ConfigError, match="DISPLAY_TZ 设置有误"):
+        create_app({"TESTING": True, "DISPLAY_TZ": "Asia/Beijing-ish"})
 
 
 @pytest.fixture
