@@ -101,6 +101,17 @@ def login(page, username: str, password: str = DEMO_PASSWORD) -> None:
     page.wait_for_url("**/")
 
 
+def wait_htmx_settled(page) -> None:
+    """Wait until htmx has swapped, settled and processed new content.
+
+    htmx attaches the triggers of swapped-in elements only after the settle delay (the elements carry
+    ``htmx-added`` until then), so a control filled straight after a swap can lose its event.
+    """
+    from playwright.sync_api import expect
+
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")).to_have_count(0)
+
+
 def screenshot(page, name: str) -> Path:
     OUTPUT.mkdir(parents=True, exist_ok=True)
     path = OUTPUT / f"{name}.png"

@@ -13,7 +13,7 @@ from simulator.content import ContentItem, upsert_content
 from simulator.extensions import db
 from simulator.models import ContentVersion, QuizAttempt, User, utcnow
 from simulator.quiz import service
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, screenshot, wait_htmx_settled
 
 QUIZ_KEY = "e2e-timed"
 QUIZ_TITLE = "限时考核(浏览器测试)"
@@ -43,6 +43,11 @@ def timed_quiz(live_app):
         upsert_content("quiz", [ContentItem("quiz", QUIZ_KEY, QUIZ_TITLE, DEFINITION)])
     yield QUIZ_KEY
     with live_app.app_context():
+        # a failed test must not leave an open attempt that changes what the next test sees
+        for attempt in db.session.execute(
+            db.select(QuizAttempt).filter_by(quiz_key=QUIZ_KEY, submitted_at=None)
+        ).scalars():
+            db.session.delete(attempt)
         for row in db.session.execute(db.select(ContentVersion).filter_by(kind="quiz", key=QUIZ_KEY)).scalars():
             row.is_current = False
         db.session.commit()
@@ -96,6 +101,7 @@ def test_take_and_pass_a_timed_quiz_then_review(page, live_app, timed_quiz):
     for position, item in enumerate(drawn, start=1):
         page.get_by_text(f"第 {position} / {len(drawn)} 题").wait_for()
         assert item.question.stem in page.locator("#quiz-stem").inner_text()
+        wait_htmx_settled(page)
         answer_correctly(page, item)
         page.locator(f'.quiz-jump a.answered:text-is("{position}")').wait_for()
         expect(page.locator(".htmx-request")).to_have_count(0)
@@ -223,6 +229,7 @@ def test_typing_an_answer_and_clicking_submit_at_once_keeps_the_answer(page, liv
         route.continue_()
 
     page.route(re.compile(r"/quiz/attempt/\d+/q/\d+"), slow_save)
+    wait_htmx_settled(page)
     page.locator('#quiz-panel input[name="answer"]').fill(answer)
     page.get_by_role("button", name="交卷").click()
     page.wait_for_url(f"**/quiz/attempt/{attempt_id}/result")
