@@ -541,7 +541,7 @@ def question_to_gift(question: Question) -> str:
     Raises:
         ValueError: ``ordering`` and ``short`` questions (no GIFT form).
     """
-    meta: dict[str, Any] = {"id": question.id, "topic": question.topic, "difficulty": question.difficulty}
+    meta: dict[str, Any] = {"id": question.id, "topic": _one_line(question.topic), "difficulty": question.difficulty}
     if question.source is not None:
         meta["source"] = question.source.to_dict()
     head = [f"{META_PREFIX} {json.dumps(meta, ensure_ascii=False, sort_keys=True)}"]
