@@ -301,6 +301,7 @@ def main() -> int:
         "WEB_CONCURRENCY": str(args.workers),
         "PYTHONPATH": str(REPO),
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
+        "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),  # as scripts/run.sh
     }
     gunicorn = [str(Path(sys.executable).with_name("gunicorn")), "-c", "simulator/gunicorn.conf.py"]
     gunicorn += ["--timeout", "300", "--log-level", "warning"]

@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 export FLASK_APP=simulator HF_HUB_OFFLINE=1 OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+# Fewer glibc malloc arenas: each gunicorn thread would otherwise grow its own (private memory per worker).
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 echo "==> 数据库迁移"
 .venv/bin/flask db upgrade
 echo "==> 加载情景库、题库与测验"
