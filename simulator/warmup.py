@@ -73,7 +73,9 @@ def start_background_warmup() -> bool:
 
         def run() -> None:
             try:
-                warm_up_scoring()
+                # the rubrics only: the scenario nodes' references are cached on first use in this
+                # one process (the full warm-up is for gunicorn's master, shared by its workers)
+                warm_up_scoring(scenario_nodes=False)
             except Exception:  # the first reply will load it again and report the error there
                 log.exception("scoring warm-up failed")
 
