@@ -1,15 +1,20 @@
 """Load test of scenario play under gunicorn: concurrent trainees replying with think time.
 
-Starts gunicorn (several sync workers) on 127.0.0.1 with a temporary SQLite database (or
-``DATABASE_URL`` when set), seeds N trainees, and lets them play scenarios through the real HTTP
-interface: log in, start an attempt, reply (htmx POST) with a 2–5 s think time, start again when an
-attempt ends. Then the same trainees reply with no think time to find the saturation throughput.
-Every phase has a fixed duration, so the run stops by itself; gunicorn is stopped at the end.
+Starts gunicorn with the production settings (``simulator/gunicorn.conf.py``: the model loaded once
+in the master and shared by the forked workers) on 127.0.0.1 with a temporary SQLite database (or
+``DATABASE_URL`` when set), waits for ``/readyz``, seeds N trainees, and lets them play scenarios
+through the real HTTP interface: log in, start an attempt, reply (htmx POST) with a 2–5 s think
+time, start again when an attempt ends. Then the same trainees reply with no think time to find the
+saturation throughput. Every phase has a fixed duration, so the run stops by itself; gunicorn is
+stopped at the end. Traffic goes to loopback only.
 
-Prints replies per second, p50/p95/max reply round-trip latency and errors (must be 0).
+Prints replies per second, p50/p95/max reply round-trip latency, errors (must be 0), the memory of
+the master and of each worker (RSS, PSS, and private memory: what one more worker costs), and the
+machine's load average (other processes share the cores).
 
-    .venv/bin/python bench/play_load.py                       # 50 trainees, 60 s + 20 s saturation
+    .venv/bin/python bench/play_load.py                       # 100 trainees, 60 s + 20 s saturation
     .venv/bin/python bench/play_load.py --trainees 20 --duration 30 --workers 3
+    DATABASE_URL=postgresql://user@127.0.0.1:5432/db .venv/bin/python bench/play_load.py
 """
 
 from __future__ import annotations
@@ -44,20 +49,6 @@ WEAK_REPLIES = [
     "我了解了,我马上跟同事说一下。",
 ]
 
-GUNICORN_CONF = """
-import os, pathlib
-
-def post_worker_init(worker):
-    # Benchmark warm-up: load the encoder and cache the played nodes' embeddings before serving,
-    # so the figures show steady state rather than each worker's first-request model load.
-    import scenarios, scoring
-    library = scenarios.load_library()
-    for key in os.environ["BENCH_SCENARIOS"].split(","):
-        for node in library[key].nodes.values():
-            scoring.score(node.references[0], node.references, node.rubric)
-    pathlib.Path(os.environ["BENCH_READY_DIR"], str(os.getpid())).touch()
-"""
-
 
 @dataclass
 class Stats:
@@ -88,7 +79,7 @@ def prepare_database(url: str, trainees: int) -> None:
     from simulator import create_app
     from simulator.content import sync_content
     from simulator.extensions import db
-    from simulator.models import Role, Site, User
+    from simulator.models import Role, Site, User, find_user
     from simulator.shipped import shipped_content
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
@@ -102,7 +93,7 @@ def prepare_database(url: str, trainees: int) -> None:
             db.session.add(site)
         for n in range(trainees):
             username = f"bench{n:03d}"
-            if db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none():
+            if find_user(username) is not None:
                 continue
             user = User(username=username, display_name=f"压测学员{n}", role=Role.TRAINEE.value, site=site)
             user.set_password(PASSWORD)
@@ -116,9 +107,7 @@ class Trainee:
 
     def __init__(self, base: str, username: str, library, stats: Stats, rng: random.Random) -> None:
         self.base, self.username, self.library, self.stats, self.rng = base, username, library, stats, rng
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         self.csrf = ""
         self.attempt_url = ""
         self.html = ""
@@ -131,7 +120,8 @@ class Trainee:
                 self.last_url = response.geturl()
                 return response.status, response.read().decode("utf-8")
         except urllib.error.HTTPError as error:
-            return error.code, error.read().decode("utf-8", "replace")
+            with error:
+                return error.code, error.read().decode("utf-8", "replace")
 
     def login(self) -> None:
         status, html = self.request("/auth/login")
@@ -159,7 +149,8 @@ class Trainee:
         text = self.rng.choice(references) if self.rng.random() < 0.8 else self.rng.choice(WEAK_REPLIES)
         started = time.perf_counter()
         status, html = self.request(
-            self.attempt_url + "/reply", {"reply": text, "turn": turn, "client_token": token},
+            self.attempt_url + "/reply",
+            {"reply": text, "turn": turn, "client_token": token},
             {"X-CSRFToken": self.csrf, "HX-Request": "true"},
         )
         elapsed = time.perf_counter() - started
@@ -210,6 +201,60 @@ def run_phase(trainees: list[Trainee], seconds: float, think: tuple[float, float
     return stats, time.monotonic() - began
 
 
+def memory(pid: int) -> dict[str, int]:
+    """RSS, PSS and private memory of one process, in MB (from /proc/<pid>/smaps_rollup)."""
+    fields: dict[str, int] = {}
+    try:
+        lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    except OSError:
+        return {}
+    for line in lines[1:]:
+        name, _, rest = line.partition(":")
+        fields[name] = int(rest.split()[0]) // 1024
+    return {
+        "rss": fields.get("Rss", 0),
+        "pss": fields.get("Pss", 0),
+        "private": fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0),
+    }
+
+
+def worker_pids(master: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    except OSError:
+        return []
+    return sorted(int(pid) for pid in children)
+
+
+def report_memory(title: str, master: int) -> None:
+    print(f"\nmemory {title} (MB; private = what this process does not share)")
+    for label, pid in [("master", master)] + [(f"worker {pid}", pid) for pid in worker_pids(master)]:
+        m = memory(pid)
+        if m:
+            print(f"  {label:<14} RSS {m['rss']:>5}  PSS {m['pss']:>5}  private {m['private']:>5}")
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def wait_ready(base: str, server: subprocess.Popen, limit_s: float = 600) -> float:
+    """Seconds until ``/readyz`` answers 200 (the model is loaded in the workers)."""
+    began = time.monotonic()
+    while time.monotonic() - began < limit_s:
+        if server.poll() is not None:
+            raise RuntimeError("gunicorn exited early")
+        try:
+            with urllib.request.urlopen(base + "/readyz", timeout=5) as response:
+                if response.status == 200:
+                    return time.monotonic() - began
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"not ready within {limit_s:.0f} s")
+
+
 def report(title: str, stats: Stats, seconds: float) -> None:
     latencies = sorted(stats.latencies)
     count = len(latencies)
@@ -220,6 +265,7 @@ def report(title: str, stats: Stats, seconds: float) -> None:
         p95 = latencies[min(count - 1, int(round(0.95 * count)) - 1)] * 1000
         print(f"  reply latency: p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {latencies[-1] * 1000:.0f} ms")
     print(f"  endings reached: {dict(sorted(stats.endings.items()))}")
+    print(f"  {load_average()}")
     print(f"  errors: {len(stats.errors)}")
     for message in stats.errors[:10]:
         print(f"    {message}")
@@ -227,7 +273,7 @@ def report(title: str, stats: Stats, seconds: float) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trainees", type=int, default=50)
+    parser.add_argument("--trainees", type=int, default=100)
     parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2))
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of the think-time phase")
     parser.add_argument("--saturation", type=float, default=20.0, help="seconds of the no-think-time phase")
@@ -244,10 +290,6 @@ def main() -> int:
 
     print(f"database: {url.split('@')[-1]}; trainees: {args.trainees}; gunicorn workers: {args.workers}")
     prepare_database(normalise_database_url(url), args.trainees)
-    ready = workdir / "ready"
-    ready.mkdir()
-    conf = workdir / "gunicorn_conf.py"
-    conf.write_text(GUNICORN_CONF, encoding="utf-8")
     port = free_port()
     env = {
         **os.environ,
@@ -255,36 +297,35 @@ def main() -> int:
         "SECRET_KEY": "bench-secret-" + "x" * 40,
         "GUANJIA_INSTANCE_PATH": str(workdir),
         "LOGIN_RATE_LIMIT": "100000 per minute",
-        "BENCH_SCENARIOS": ",".join(SCENARIOS),
-        "BENCH_READY_DIR": str(ready),
+        "PORT": str(port),
+        "WEB_CONCURRENCY": str(args.workers),
         "PYTHONPATH": str(REPO),
+        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
+        "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),  # as scripts/run.sh
     }
-    gunicorn = [
-        str(Path(sys.executable).with_name("gunicorn")), "-c", str(conf), "-w", str(args.workers),
-        "-b", f"127.0.0.1:{port}", "--timeout", "300", "--log-level", "warning", "simulator:create_app()",
-    ]
+    gunicorn = [str(Path(sys.executable).with_name("gunicorn")), "-c", "simulator/gunicorn.conf.py"]
+    gunicorn += ["--timeout", "300", "--log-level", "warning"]
+    print(load_average())
     server = subprocess.Popen(gunicorn, cwd=REPO, env=env, start_new_session=True)
     try:
-        began = time.monotonic()
-        while len(list(ready.iterdir())) < args.workers:
-            if server.poll() is not None:
-                print("gunicorn exited early", file=sys.stderr)
-                return 1
-            if time.monotonic() - began > 600:
-                print("workers did not warm up within 600 s", file=sys.stderr)
-                return 1
-            time.sleep(0.5)
-        print(f"{args.workers} workers warm after {time.monotonic() - began:.0f} s")
+        try:
+            waited = wait_ready(f"http://127.0.0.1:{port}", server)
+        except RuntimeError as error:
+            print(error, file=sys.stderr)
+            return 1
+        print(f"{args.workers} workers ready (/readyz) after {waited:.0f} s")
+        report_memory("after start", server.pid)
         base = f"http://127.0.0.1:{port}"
         rng = random.Random(args.seed)
         trainees = [
-            Trainee(base, f"bench{n:03d}", library, Stats(), random.Random(rng.random()))
-            for n in range(args.trainees)
+            Trainee(base, f"bench{n:03d}", library, Stats(), random.Random(rng.random())) for n in range(args.trainees)
         ]
         stats, seconds = run_phase(trainees, args.duration, tuple(args.think))
         report(f"{args.trainees} trainees, think time {args.think[0]:g}–{args.think[1]:g} s", stats, seconds)
+        report_memory("after the think-time phase", server.pid)
         saturation, sat_seconds = run_phase(trainees, args.saturation, (0.0, 0.0))
         report(f"saturation: {args.trainees} trainees, no think time", saturation, sat_seconds)
+        report_memory("after saturation", server.pid)
         return 0 if not stats.errors and not saturation.errors else 1
     finally:
         os.killpg(server.pid, signal.SIGTERM)

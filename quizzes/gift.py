@@ -49,7 +49,7 @@ from .types import (
     letter,
     question_from_dict,
 )
-from .xlsx import BankImportError
+from .xlsx import BankImportError, control_character, load_json_object, shorten
 
 DEFAULT_TOPIC = "未分类"
 DEFAULT_DIFFICULTY = 2
@@ -362,14 +362,43 @@ _BUILDERS = {"multichoice": _multichoice, "truefalse": _truefalse, "shortanswer"
 
 
 def _meta(comments: list[str]) -> dict[str, Any]:
+    """Our ``// guanjia: {json}`` comment; unreadable JSON is ignored, deep nesting is refused."""
     for comment in comments:
         if comment.startswith(META_PREFIX):
             try:
-                data = json.loads(comment[len(META_PREFIX) :])
-            except json.JSONDecodeError:
+                return load_json_object(comment[len(META_PREFIX) :])
+            except ValueError as error:
+                if "嵌套" in str(error):
+                    raise _Skip("error", f"guanjia 注释的 {error}") from error
                 return {}
-            return data if isinstance(data, dict) else {}
     return {}
+
+
+_NAME = re.compile(r"^::(.*?)::")
+
+
+def _block_name(lines: list[str]) -> str:
+    first = next((item for item in lines if item.strip()), "")
+    found = _NAME.match(first.strip())
+    return shorten(found.group(1).strip(), 60) if found else ""
+
+
+_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    """A topic on one line: line breaks and control characters become spaces, runs of them one space."""
+    return " ".join(_LINE_BREAKING.sub(" ", text).split())
+
+
+def question_blocks(text: str) -> int:
+    """How many question blocks a GIFT text holds (``$CATEGORY`` and comment-only blocks not counted)."""
+    count = 0
+    for _, lines, _ in _blocks(text.lstrip("\ufeff")):
+        body = "".join(lines).strip()
+        if body and not body.startswith("$CATEGORY:"):
+            count += 1
+    return count
 
 
 def parse_gift(
@@ -377,18 +406,29 @@ def parse_gift(
     *,
     default_topic: str = DEFAULT_TOPIC,
     default_difficulty: int = DEFAULT_DIFFICULTY,
+    max_questions: int | None = None,
 ) -> GiftParseResult:
     """Read a GIFT file: every question becomes one of ours or a :class:`GiftProblem` (never dropped).
+
+    A question with a control character (other than tab and line breaks) is a problem: it is invisible,
+    and XLSX cannot hold it (issue 14.8).
 
     Args:
         text: the file's text.
         default_topic: topic for questions before any ``$CATEGORY:`` line.
         default_difficulty: difficulty when our ``// guanjia:`` comment does not give one (GIFT has none).
+        max_questions: refuse a file with more question blocks than this, before parsing any.
 
     Returns:
         The questions (with their line, GIFT name and Moodle type) and the problems (line, type, why).
+
+    Raises:
+        BankImportError: the file has more than ``max_questions`` questions.
     """
     text = text.lstrip("\ufeff")
+    if max_questions is not None and (count := question_blocks(text)) > max_questions:
+        message = f"文件有 {count} 道题,超过一次导入的上限 {max_questions} 题,请拆分后分批导入"
+        raise BankImportError([GiftProblem(1, "", "", message)], "GIFT")
     topic = default_topic
     questions: list[GiftQuestion] = []
     problems: list[GiftProblem] = []
@@ -397,10 +437,15 @@ def parse_gift(
         if not any(item.strip() for item in lines):
             continue
         name = ""
+        found = next((c for item in lines + comments if (c := control_character(item))), None)
+        if found:
+            message = f"含有不可见的控制字符 {found},请删除后再导入"
+            problems.append(GiftProblem(line, "error", _block_name(lines), message))
+            continue
         try:
             kind, name, payload = _read_question(lines)
             if kind == "category":
-                topic = _category_topic(str(payload)) or topic
+                topic = _one_line(_category_topic(str(payload))) or topic
                 continue
             if kind == "skip":
                 label = UNSUPPORTED_LABELS[str(payload)]
@@ -408,10 +453,12 @@ def parse_gift(
                 continue
             assert isinstance(payload, dict)
             data = _BUILDERS[kind](payload)
+            meta = _meta(comments)
+            if isinstance(meta.get("topic"), str) and _LINE_BREAKING.search(meta["topic"]):
+                raise _Skip("error", "主题含有换行或控制字符")
         except _Skip as skip:
             problems.append(GiftProblem(line, skip.qtype, name, skip.message))
             continue
-        meta = _meta(comments)
         qid = meta.get("id") if isinstance(meta.get("id"), str) else ""
         qid = qid or (name if ID_PATTERN.match(name) else _slug(name)) or f"gift-line{line}"
         base, counter = qid, 2
@@ -446,7 +493,7 @@ def import_gift(text: str, *, strict: bool = True, **options: Any) -> GiftImport
         strict: raise when any question cannot be imported (the default). With ``strict=False`` the
             supported questions are returned and the rest listed in ``skipped``: the caller chose a
             partial import explicitly and must show that list.
-        **options: passed to :func:`parse_gift` (``default_topic``, ``default_difficulty``).
+        **options: passed to :func:`parse_gift` (``default_topic``, ``default_difficulty``, ``max_questions``).
 
     Raises:
         BankImportError: ``strict`` and some question is unsupported or invalid (line and type named),
@@ -494,7 +541,7 @@ def question_to_gift(question: Question) -> str:
     Raises:
         ValueError: ``ordering`` and ``short`` questions (no GIFT form).
     """
-    meta: dict[str, Any] = {"id": question.id, "topic": question.topic, "difficulty": question.difficulty}
+    meta: dict[str, Any] = {"id": question.id, "topic": _one_line(question.topic), "difficulty": question.difficulty}
     if question.source is not None:
         meta["source"] = question.source.to_dict()
     head = [f"{META_PREFIX} {json.dumps(meta, ensure_ascii=False, sort_keys=True)}"]
@@ -556,7 +603,8 @@ def export_gift(questions: Iterable[Question]) -> GiftExport:
             continue
         if question.topic != topic:
             topic = question.topic
-            blocks.append(f"$CATEGORY: $course$/top/{topic.replace('/', '//')}")
+            # one line whatever the stored topic holds: a newline would start a question of its own
+            blocks.append(f"$CATEGORY: $course$/top/{_one_line(topic).replace('/', '//')}")
         blocks.append(block)
         exported.append(question.id)
     return GiftExport("\n\n".join(blocks) + ("\n" if blocks else ""), exported, skipped)

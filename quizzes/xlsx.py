@@ -18,8 +18,11 @@ Columns (sheet 题库; order free on import, matched by header text):
 扩展(JSON)  anything the columns cannot say (Moodle weights, per-option feedback ...); export fills it
 ========== ==================================================================================
 
-Import is all-or-nothing: every row is checked and :class:`BankImportError` lists every problem with
-its row number and column; nothing is returned unless the whole sheet is valid.
+Import is all-or-nothing: every row is checked and :class:`BankImportError` lists the problems (the
+first :data:`MAX_LISTED_ERRORS`, then how many more) with their row number and column; nothing is
+returned unless the whole sheet is valid. :func:`read_sheet` reads within :class:`SheetLimits`: the
+unpacked size and the sheet's declared dimension are checked before any row is built, and reading
+stops at the row, column and cell caps (issue 14.7), so a small crafted file cannot exhaust memory.
 """
 
 from __future__ import annotations
@@ -28,13 +31,16 @@ import io
 import json
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from .bank import TOPICS
 from .types import (
@@ -86,6 +92,158 @@ _FIELD_COLUMN = {
 }
 _SPLIT = re.compile(r"\s*(?:\||\n)\s*")
 
+MAX_LISTED_ERRORS = 50  # an import lists this many problems, then says how many more (the page stays small)
+MAX_MESSAGE_CHARS = 300
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+MAX_JSON_DEPTH = 20
+EXCEL_MAX_ROWS = 1_048_576
+# C0 controls except tab, line feed and carriage return; DEL; C1 controls. Invisible, and most of them
+# cannot be written to XLSX at all (openpyxl refuses them), so one such character would break every export.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+class SheetError(ValueError):
+    """The file cannot be read as a sheet within the limits; the message says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class SheetLimits:
+    """Caps for reading an uploaded sheet (checked before anything is built from it)."""
+
+    max_rows: int = 2000  # data rows, the header row not counted
+    max_columns: int = 40
+    max_cell_chars: int = MAX_CELL_CHARS
+    max_unpacked_bytes: int = 40 * 1024 * 1024
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in ``text`` as ``U+0001``, or None."""
+    found = CONTROL_CHARS.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
+def shorten(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text`` cut to ``limit`` characters (an error message must not echo a 30,000-character cell)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def json_depth(text: str) -> int:
+    """How deeply ``[`` / ``{`` nest in JSON text (strings skipped), without parsing it."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def load_json_object(text: str, max_depth: int = MAX_JSON_DEPTH) -> dict[str, Any]:
+    """Parse a JSON object from an uploaded file, refusing deep nesting before the parser recurses.
+
+    Raises:
+        ValueError: not JSON, not an object, or nested deeper than ``max_depth`` (message in Chinese).
+    """
+    if json_depth(text) > max_depth:
+        raise ValueError(f"JSON 嵌套超过 {max_depth} 层")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"不是合法的 JSON: {error.msg}") from error
+    except RecursionError as error:  # pragma: no cover - json_depth catches this first
+        raise ValueError(f"JSON 嵌套超过 {max_depth} 层") from error
+    if not isinstance(data, dict):
+        raise ValueError("应为 JSON 对象 {...}")
+    return data
+
+
+def read_sheet(data: bytes, limits: SheetLimits, sheet_name: str | None = None) -> list[tuple[Any, ...]]:
+    """The rows of one sheet (header row first) as tuples of cell values, read within ``limits``.
+
+    The zip's unpacked size and the sheet's declared dimension are checked before any row is built;
+    rows are read in openpyxl's read-only mode, at most ``max_columns`` wide, and reading stops at the
+    first non-empty row past ``max_rows``.
+
+    Args:
+        data: the file's bytes.
+        limits: the caps.
+        sheet_name: the sheet to read when present (else the first).
+
+    Raises:
+        SheetError: not an XLSX file, corrupt, or over a cap (message in Chinese).
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as error:
+        raise SheetError(
+            "无法读取 XLSX 文件:不是有效的 Excel 工作簿(无法解压),请在 Excel 中“另存为 .xlsx”后重试。"
+        ) from error
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > limits.max_unpacked_bytes or len(members) > 10_000:
+        raise SheetError(
+            f"文件解压后有 {unpacked / 2**20:.0f} MB,超过上限 {limits.max_unpacked_bytes / 2**20:.0f} MB。"
+            "请删除多余的工作表、图片或行后重试。"
+        )
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many unrelated types for a corrupt or non-XLSX file
+        raise SheetError(
+            "无法读取 XLSX 文件:文件已损坏或不是 Excel 工作簿,请在 Excel 中另存为 .xlsx 后重试。"
+        ) from error
+    try:
+        if not workbook.worksheets:
+            raise SheetError("文件中没有工作表。")
+        sheet = workbook[sheet_name] if sheet_name in workbook.sheetnames else workbook.worksheets[0]
+        declared_rows, declared_columns = sheet.max_row or 0, sheet.max_column or 0
+        if declared_rows > limits.max_rows + 1 or declared_columns > limits.max_columns:
+            dimension = f"{get_column_letter(min(declared_columns, 16384) or 1)}{declared_rows}"
+            raise SheetError(
+                f"工作表「{shorten(sheet.title, 40)}」声明的范围到 {dimension}"
+                f"({declared_rows} 行、{declared_columns} 列),"
+                f"超过上限 {limits.max_rows} 行(不含表头)、{limits.max_columns} 列。"
+                "请删除多余的行和列(或把数据复制到新工作表),必要时拆分文件后重试。"
+            )
+        # rows past a (small) declared dimension would be silently dropped: read to the caps instead
+        sheet.reset_dimensions()
+        return _capped_rows(sheet, limits)
+    except SheetError:
+        raise
+    except Exception as error:  # broken sheet XML surfaces only while the rows are parsed
+        raise SheetError("工作表内容已损坏,无法读取。请在 Excel 中打开并另存为 .xlsx 后重试。") from error
+    finally:
+        workbook.close()
+
+
+def _capped_rows(sheet: Any, limits: SheetLimits) -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = []
+    for number, values in enumerate(sheet.iter_rows(max_col=limits.max_columns, values_only=True), start=1):
+        if number > limits.max_rows + 1:
+            if any(value not in (None, "") for value in values):
+                raise SheetError(f"一次最多导入 {limits.max_rows} 行(不含表头),本文件更多,请拆分后导入。")
+            if number >= EXCEL_MAX_ROWS:
+                break
+            continue
+        for column, value in enumerate(values, start=1):
+            if isinstance(value, str) and len(value) > limits.max_cell_chars:
+                raise SheetError(
+                    f"第 {number} 行 {get_column_letter(column)} 列的内容有 {len(value)} 个字符,"
+                    f"超过单元格上限 {limits.max_cell_chars} 个字符。"
+                )
+        rows.append(values)
+    return rows
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -97,17 +255,27 @@ class RowError:
 
     def __str__(self) -> str:
         column = f"「{self.column}」列" if self.column else ""
-        return f"第 {self.row} 行{column}:{self.message}"
+        row = f"第 {self.row} 行" if self.row else ""
+        return f"{row}{column}:{shorten(self.message)}" if row or column else shorten(self.message)
 
 
 class BankImportError(ValueError):
-    """An import found problems; nothing was imported. ``errors`` lists them all (row/line named)."""
+    """An import found problems; nothing was imported.
+
+    ``errors`` lists the first :data:`MAX_LISTED_ERRORS` (row/line named) and then one line saying how
+    many more there are; ``total`` counts them all.
+    """
 
     def __init__(self, errors: Iterable[Any], source: str = "") -> None:
-        self.errors = list(errors)
+        items = list(errors)
+        self.total = len(items)
+        self.errors = items[:MAX_LISTED_ERRORS]
+        if self.total > MAX_LISTED_ERRORS:
+            more = self.total - MAX_LISTED_ERRORS
+            self.errors.append(f"……另有 {more} 处问题未列出(只列出前 {MAX_LISTED_ERRORS} 处)。")
         self.source = source
         head = f"{source} 导入失败" if source else "导入失败"
-        super().__init__(f"{head},共 {len(self.errors)} 处问题:\n" + "\n".join(str(e) for e in self.errors))
+        super().__init__(f"{head},共 {self.total} 处问题:\n" + "\n".join(str(e) for e in self.errors))
 
 
 def _cell_text(value: Any) -> str:
@@ -216,14 +384,9 @@ def row_to_dict(cells: Mapping[str, str]) -> tuple[dict[str, Any], list[tuple[st
     extension = cells.get("扩展(JSON)", "")
     if extension:
         try:
-            extra = json.loads(extension)
-        except json.JSONDecodeError as error:
-            problems.append(("扩展(JSON)", f"不是合法的 JSON: {error.msg}"))
-        else:
-            if isinstance(extra, dict):
-                data.update(extra)
-            else:
-                problems.append(("扩展(JSON)", "应为 JSON 对象 {...}"))
+            data.update(load_json_object(extension))
+        except ValueError as error:
+            problems.append(("扩展(JSON)", str(error)))
     return data, problems
 
 
@@ -293,6 +456,15 @@ def _style_header(sheet: Any) -> None:
         sheet.column_dimensions[letter_col].width = widths.get(header, 16)
 
 
+def _export_text(text: str) -> str:
+    """A cell's text with the characters XLSX cannot hold shown as U+FFFD.
+
+    A control character stored before issue 14.8 (or by another path) must not make the export fail
+    for everyone; openpyxl refuses to write it.
+    """
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+
+
 def _workbook(questions: Iterable[Question]) -> Workbook:
     workbook = Workbook()
     sheet = workbook.active
@@ -300,7 +472,7 @@ def _workbook(questions: Iterable[Question]) -> Workbook:
     sheet.append(HEADERS)
     for question in questions:
         cells = question_to_cells(question)
-        sheet.append([cells[h] if cells[h] != "" else None for h in HEADERS])
+        sheet.append([_export_text(cells[h]) if cells[h] != "" else None for h in HEADERS])
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             if isinstance(cell.value, str) and cell.value.startswith("="):
@@ -319,8 +491,7 @@ INSTRUCTIONS: list[tuple[str, str]] = [
     ("单选", "选项A 起依次填写选项(最多 8 个,中间不留空);答案填一个字母,如 B"),
     (
         "多选",
-        "答案填全部正确选项字母,用逗号分隔,如 A,C;"
-        "评分:每选对一项得 1/k,每选错一项扣 1/k,最低 0 分(k 为正确项数)",
+        "答案填全部正确选项字母,用逗号分隔,如 A,C;评分:每选对一项得 1/k,每选错一项扣 1/k,最低 0 分(k 为正确项数)",
     ),
     ("判断", "不填选项;答案填 对 或 错"),
     (
@@ -386,6 +557,7 @@ def import_xlsx(
     *,
     topics: Iterable[str] | None = TOPICS,
     require_source: bool = True,
+    limits: SheetLimits | None = None,
 ) -> list[Question]:
     """Read questions from an XLSX file, all or nothing.
 
@@ -393,23 +565,26 @@ def import_xlsx(
         source: a path, a binary stream or the file's bytes.
         topics: allowed topic names (``None``: any topic).
         require_source: every row must name 来源文件 and 来源章节.
+        limits: caps on rows (questions), columns and cell size (:class:`SheetLimits` by default).
 
     Returns:
         The questions, in row order.
 
     Raises:
-        BankImportError: with every problem (row number and column) when any row is invalid.
+        BankImportError: with the problems (row number and column) when any row is invalid, or the
+            file is unreadable or over a cap.
     """
     name = Path(source).name if isinstance(source, str | Path) else ""
-    if isinstance(source, bytes):
-        source = io.BytesIO(source)
+    if isinstance(source, str | Path):
+        data = Path(source).read_bytes()
+    elif isinstance(source, bytes):
+        data = source
+    else:
+        data = source.read()
     try:
-        workbook = load_workbook(source, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises several unrelated types for a non-XLSX file
-        raise BankImportError([RowError(0, "", f"无法读取 XLSX 文件: {error}")], name) from error
-    sheet = workbook[SHEET_NAME] if SHEET_NAME in workbook.sheetnames else workbook.worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
-    workbook.close()
+        rows = read_sheet(data, limits or SheetLimits(), SHEET_NAME)
+    except SheetError as error:
+        raise BankImportError([RowError(0, "", str(error))], name) from error
     if not rows:
         raise BankImportError([RowError(1, "", "表格为空,缺少表头行")], name)
     header = [_cell_text(v) for v in rows[0]]
@@ -419,7 +594,7 @@ def import_xlsx(
             errors.append(RowError(1, required, "缺少表头"))
     unknown = [h for h in header if h and h not in HEADERS]
     for item in unknown:
-        errors.append(RowError(1, item, f"未知表头,可用: {'、'.join(HEADERS)}"))
+        errors.append(RowError(1, shorten(item, 40), f"未知表头,可用: {'、'.join(HEADERS)}"))
     duplicated = {h for h in header if h and header.count(h) > 1}
     for item in sorted(duplicated):
         errors.append(RowError(1, item, "表头重复"))
@@ -433,16 +608,23 @@ def import_xlsx(
         cells = {h: _cell_text(v) for h, v in zip(header, values, strict=False) if h}
         if not any(cells.values()):
             continue
+        controls = [(column, found) for column, text in cells.items() if (found := control_character(text))]
+        if controls:
+            message = "含有不可见的控制字符 {},请删除后再导入"
+            errors += [RowError(row_number, column, message.format(found)) for column, found in controls]
+            continue
         data, problems = row_to_dict(cells)
         errors += [RowError(row_number, column, message) for column, message in problems]
         if allowed_topics is not None and data["topic"] and data["topic"] not in allowed_topics:
             errors.append(
-                RowError(row_number, "主题", f"未知主题「{data['topic']}」,可用: {'、'.join(allowed_topics)}")
+                RowError(
+                    row_number, "主题", f"未知主题「{shorten(data['topic'], 40)}」,可用: {'、'.join(allowed_topics)}"
+                )
             )
         qid = data.get("id")
         if isinstance(qid, str) and qid:
             if qid in first_row:
-                errors.append(RowError(row_number, "题目ID", f"与第 {first_row[qid]} 行重复: {qid}"))
+                errors.append(RowError(row_number, "题目ID", f"与第 {first_row[qid]} 行重复: {shorten(qid, 60)}"))
             else:
                 first_row[qid] = row_number
         if problems:

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Set up and run the app on the embedded defaults: SQLite, the bundled model, the shipped content,
 # demo logins. Safe to run again: migrations only move forward, content and demo users are upserted.
+# Serves with gunicorn (simulator/gunicorn.conf.py: WEB_CONCURRENCY workers, the model loaded once
+# and shared); SERVER=flask uses Flask's development server instead (one process, auto-warm-up).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
-export FLASK_APP=simulator HF_HUB_OFFLINE=1
+export FLASK_APP=simulator HF_HUB_OFFLINE=1 OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+# Fewer glibc malloc arenas: each gunicorn thread would otherwise grow its own (private memory per worker).
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 echo "==> 数据库迁移"
 .venv/bin/flask db upgrade
 echo "==> 加载情景库、题库与测验"
@@ -16,4 +20,8 @@ echo "==> 后台任务 worker(导出、证书、评分模型重训)"
 worker=$!
 trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
 echo "==> 启动:http://127.0.0.1:${PORT:-5000} (Ctrl+C 停止)"
-GUANJIA_WARMUP=1 .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"
+if [ "${SERVER:-gunicorn}" = "flask" ]; then
+  GUANJIA_WARMUP=1 .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"
+else
+  .venv/bin/gunicorn -c simulator/gunicorn.conf.py
+fi

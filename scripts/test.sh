@@ -17,6 +17,8 @@ echo "==> ruff"
 .venv/bin/ruff check .
 echo "==> pytest (SQLite)"
 .venv/bin/python -m pytest "$@"
+echo "==> pytest in random order (SQLite, browser tests left out): the suite must not depend on test order"
+.venv/bin/python -m pytest tests --ignore=tests/e2e --random-order -p no:cacheprovider -q "$@"
 
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 if [ "${SKIP_POSTGRES:-0}" = "1" ]; then

@@ -94,14 +94,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _start_scoring_warmup(app: Flask) -> None:
     """Load the embedding model off the request path (once per process; replies wait on its lock)."""
-    import threading
+    from .warmup import start_background_warmup
 
-    def warm() -> None:
-        import scoring
-
-        try:
-            scoring.warm_up()
-        except Exception:  # the first reply will load it again and report the error there
-            app.logger.exception("scoring warm-up failed")
-
-    threading.Thread(target=warm, name="scoring-warmup", daemon=True).start()
+    start_background_warmup()

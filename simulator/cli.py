@@ -9,7 +9,7 @@ from flask import Flask
 
 from .content import sync_content
 from .extensions import db
-from .models import Role, Site, User
+from .models import Role, Site, User, find_user
 
 DEMO_SITE = "示范项目管理处"
 DEMO_USERS = [
@@ -37,7 +37,7 @@ def seed_demo_users(password: str | None = None) -> list[tuple[str, str, str]]:
         db.session.add(site)
     created = []
     for username, name, role in DEMO_USERS:
-        if db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none():
+        if find_user(username) is not None:
             continue
         secret = password or generate_initial_password()
         user = User(username=username, display_name=name, role=role.value, site=site)

@@ -47,6 +47,8 @@ def default_config(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "GUANJIA_ENV": "development",
         "ROSTER_MAX_ROWS": 5000,
+        # Questions in one bank import (XLSX rows or GIFT questions); a bigger file is refused before parsing.
+        "QUIZ_IMPORT_MAX_QUESTIONS": 2000,
         # Load the embedding model in a background thread at start, so the first reply is not slow.
         "SCORING_WARMUP": False,
         # Times are stored in UTC and shown in this zone (the `localtime` template filter).

@@ -1,10 +1,15 @@
-"""Security headers on every response: a strict Content-Security-Policy and friends (issue 14.10)."""
+"""Security headers on every response: a strict Content-Security-Policy and friends (issue 14.10).
+
+``Server`` names no stack: Werkzeug's development server (``flask run``) says ``guanjia`` instead of
+``Werkzeug/3.1 Python/3.11``, and ``simulator/gunicorn.conf.py`` removes gunicorn's ``Server: gunicorn``.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, Response, request
 
 HTMX_CDN = "https://cdn.jsdelivr.net"
+SERVER_HEADER = "guanjia"
 
 
 def content_security_policy(htmx_source: str = "local") -> str:
@@ -30,8 +35,16 @@ def content_security_policy(htmx_source: str = "local") -> str:
     )
 
 
+def _quiet_development_server() -> None:
+    """Werkzeug's server writes ``Server: Werkzeug/x Python/y`` before the app's headers; name no stack."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    WSGIRequestHandler.version_string = lambda self: SERVER_HEADER  # type: ignore[method-assign]
+
+
 def register_security_headers(app: Flask) -> None:
     policy = content_security_policy(app.config.get("HTMX_SOURCE", "local"))
+    _quiet_development_server()
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -100,6 +100,16 @@ class User(UserMixin, db.Model):
     @property
     def role_label(self) -> str:
         return ROLE_LABELS[Role(self.role)]
+
+
+# 工号 are unique ignoring case: ``DEMO-TRAINER`` is the account ``demo-trainer`` (issue 14.9).
+Index("uq_user_username_lower", func.lower(User.username), unique=True)
+
+
+def find_user(username: str) -> User | None:
+    """The account whose 工号 is ``username``, ignoring case and surrounding spaces."""
+    query = db.select(User).where(func.lower(User.username) == username.strip().lower())
+    return db.session.execute(query).scalar_one_or_none()
 
 
 class PasswordNotice(db.Model):

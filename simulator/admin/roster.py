@@ -1,8 +1,12 @@
 """Roster import: the sheet HR keeps (工号, 姓名, 项目/管理处, 角色), as CSV or XLSX.
 
 Parsing is separate from applying: ``parse_roster`` validates every row and either returns all rows
-or raises ``RosterError`` listing every bad row; only then does ``apply_roster`` write, in one
-transaction, so a bad file never half-loads.
+or raises ``RosterError`` listing the bad rows (the first 50, then how many more); only then does
+``apply_roster`` write, in one transaction, so a bad file never half-loads.
+
+Reading is capped before anything is built (issue 14.7): an XLSX is read in openpyxl's read-only
+mode through :func:`quizzes.xlsx.read_sheet` (unpacked size and declared dimension checked first); a
+CSV stops at the row cap. 工号 match ignoring case, as at login (``DEMO-TRAINER`` is ``demo-trainer``).
 """
 
 from __future__ import annotations
@@ -13,10 +17,10 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from openpyxl import load_workbook
+from quizzes.xlsx import MAX_LISTED_ERRORS, SheetError, SheetLimits, control_character, read_sheet, shorten
 
 from ..extensions import db
-from ..models import Role, Site, User
+from ..models import Role, Site, User, find_user
 
 HEADERS = {
     "工号": "username",
@@ -43,14 +47,23 @@ ROLE_NAMES = {
     "admin": Role.ADMIN,
 }
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_\-]{2,40}$")
+MAX_COLUMNS = 30
+MAX_CELL_CHARS = 1000  # the longest field is 100 characters; anything far beyond is not a roster
 
 
 class RosterError(ValueError):
-    """The roster file is unusable; ``errors`` lists every problem, by row, in Chinese."""
+    """The roster file is unusable; ``errors`` lists the problems by row, in Chinese.
+
+    At most :data:`MAX_LISTED_ERRORS` are listed, then one line saying how many more; ``total`` counts all.
+    """
 
     def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
-        self.errors = errors
+        self.total = len(errors)
+        self.errors = errors[:MAX_LISTED_ERRORS]
+        if self.total > MAX_LISTED_ERRORS:
+            more = self.total - MAX_LISTED_ERRORS
+            self.errors.append(f"……另有 {more} 处问题未列出(只列出前 {MAX_LISTED_ERRORS} 处)。")
+        super().__init__("\n".join(self.errors))
 
 
 @dataclass(frozen=True)
@@ -68,31 +81,53 @@ class RosterResult:
     updated: list[str]
 
 
-def read_table(filename: str, data: bytes) -> list[list[str]]:
-    """The file's cells as text rows. Raises RosterError for an unreadable or unknown file type."""
+def read_table(filename: str, data: bytes, max_rows: int = 5000) -> list[list[str]]:
+    """The file's cells as text rows, read within caps (rows, columns, cell size).
+
+    Raises:
+        RosterError: an unreadable, unknown or oversized file (in Chinese).
+    """
     name = filename.lower()
     if name.endswith(".xlsx"):
+        limits = SheetLimits(max_rows=max_rows, max_columns=MAX_COLUMNS, max_cell_chars=MAX_CELL_CHARS)
         try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises several unrelated types for corrupt files
-            raise RosterError([f"无法读取 Excel 文件:{exc.__class__.__name__}。请确认是 .xlsx 格式。"]) from exc
-        sheet = workbook.worksheets[0]
-        rows = [
-            ["" if cell is None else str(cell).strip() for cell in row] for row in sheet.iter_rows(values_only=True)
-        ]
-        workbook.close()
-        return rows
+            rows = read_sheet(data, limits)
+        except SheetError as error:
+            raise RosterError([str(error)]) from error
+        return [["" if cell is None else str(cell).strip() for cell in row] for row in rows]
     if name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise RosterError(["CSV 文件编码无法识别,请另存为 UTF-8 或 GBK 编码。"])
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+        return _read_csv(_decode_csv(data), max_rows)
     raise RosterError(["只支持 .csv 或 .xlsx 文件。"])
+
+
+def _decode_csv(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise RosterError(["CSV 文件编码无法识别,请另存为 UTF-8 或 GBK 编码。"])
+
+
+def _read_csv(text: str, max_rows: int) -> list[list[str]]:
+    # newline="" lets the csv module read every line ending, a lone CR (old Mac Excel) included
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[str]] = []
+    try:
+        for number, raw in enumerate(reader, start=1):
+            if number > max_rows + 1:
+                if any(cell.strip() for cell in raw):
+                    raise RosterError([f"一次最多导入 {max_rows} 行,本文件更多,请拆分后导入。"])
+                continue
+            if len(raw) > MAX_COLUMNS and any(cell.strip() for cell in raw[MAX_COLUMNS:]):
+                raise RosterError([f"第 {number} 行有 {len(raw)} 列,超过上限 {MAX_COLUMNS} 列。"])
+            cells = [cell.strip() for cell in raw[:MAX_COLUMNS]]
+            if any(len(cell) > MAX_CELL_CHARS for cell in cells):
+                raise RosterError([f"第 {number} 行有单元格超过 {MAX_CELL_CHARS} 个字符,不像人员名单,请检查文件。"])
+            rows.append(cells)
+    except csv.Error as error:  # a field over the csv module's 131,072 characters, a stray quote, a NUL ...
+        raise RosterError([f"第 {reader.line_num} 行附近 CSV 格式有误,无法读取(单元格过长或引号不配对)。"]) from error
+    return rows
 
 
 def parse_roster(filename: str, data: bytes, max_rows: int = 5000) -> list[RosterRow]:
@@ -102,19 +137,28 @@ def parse_roster(filename: str, data: bytes, max_rows: int = 5000) -> list[Roste
         RosterError: with one Chinese message per problem, naming the row number as the user sees
             it in Excel (the header is row 1).
     """
-    table = read_table(filename, data)
+    table = read_table(filename, data, max_rows)
     while table and not any(table[-1]):
         table.pop()
     if not table:
         raise RosterError(["文件是空的:第 1 行应为表头 工号, 姓名, 项目/管理处, 角色。"])
     columns: dict[str, int] = {}
+    header_errors: list[str] = []
     for index, header in enumerate(table[0]):
         key = HEADERS.get(header.replace(" ", ""))
-        if key and key not in columns:
+        if key and key in columns:
+            first = table[0][columns[key]]
+            header_errors.append(
+                f"第 1 行表头重复:“{shorten(header, 20)}”与“{shorten(first, 20)}”"
+                f"都表示{COLUMN_LABELS[key]},请只保留一列。"
+            )
+        elif key:
             columns[key] = index
     missing = [COLUMN_LABELS[key] for key in REQUIRED if key not in columns]
     if missing:
-        raise RosterError([f"第 1 行表头缺少列:{'、'.join(missing)}(需要 工号, 姓名, 项目/管理处, 角色)。"])
+        header_errors.append(f"第 1 行表头缺少列:{'、'.join(missing)}(需要 工号, 姓名, 项目/管理处, 角色)。")
+    if header_errors:
+        raise RosterError(header_errors)
     if len(table) - 1 > max_rows:
         raise RosterError([f"一次最多导入 {max_rows} 行,本文件有 {len(table) - 1} 行,请拆分后导入。"])
 
@@ -125,12 +169,20 @@ def parse_roster(filename: str, data: bytes, max_rows: int = 5000) -> list[Roste
         if not any(raw):
             continue
         cell = {key: (raw[i].strip() if i < len(raw) else "") for key, i in columns.items()}
+        controls = [
+            f"{COLUMN_LABELS[key]}含有不可见的控制字符 {found}"
+            for key in REQUIRED
+            if (found := control_character(cell[key]))
+        ]
+        if controls:
+            errors.append(f"第 {line} 行:" + ";".join(controls) + ",请删除后再导入。")
+            continue
         problems = [f"{COLUMN_LABELS[key]}为空" for key in REQUIRED if not cell[key]]
         if cell["username"] and not USERNAME_RE.match(cell["username"]):
-            problems.append(f"工号“{cell['username']}”格式不对(只能是 2–40 位字母、数字、- 或 _)")
+            problems.append(f"工号“{shorten(cell['username'], 40)}”格式不对(只能是 2–40 位字母、数字、- 或 _)")
         role = ROLE_NAMES.get(cell["role"].lower()) if cell["role"] else None
         if cell["role"] and role is None:
-            problems.append(f"角色“{cell['role']}”无效(可选:学员、培训师、人事、管理员)")
+            problems.append(f"角色“{shorten(cell['role'], 20)}”无效(可选:学员、培训师、人事、管理员)")
         if len(cell["display_name"]) > 60:
             problems.append("姓名超过 60 个字")
         if len(cell["site"]) > 100:
@@ -151,8 +203,27 @@ def parse_roster(filename: str, data: bytes, max_rows: int = 5000) -> list[Roste
     return rows
 
 
-def apply_roster(rows: list[RosterRow]) -> RosterResult:
-    """Create or update users in one transaction; new users get a one-time random password."""
+def apply_roster(rows: list[RosterRow], acting: User | None = None) -> RosterResult:
+    """Create or update users in one transaction; new users get a one-time random password.
+
+    Args:
+        rows: the parsed roster.
+        acting: the signed-in admin; the roster may not change their own role (they would lock
+            themselves out of administration).
+
+    Raises:
+        RosterError: a row would demote ``acting``; nothing is written.
+    """
+    if acting is not None:
+        own = [row for row in rows if row.username.lower() == acting.username.lower() and row.role != Role.ADMIN]
+        if own:
+            raise RosterError(
+                [
+                    f"第 {row.line} 行:不能通过名单导入把您自己(当前登录的管理员 {acting.username})改为"
+                    f"{row.role.label};请删除这一行,或请另一位管理员修改。"
+                    for row in own
+                ]
+            )
     sites = {site.name: site for site in db.session.execute(db.select(Site)).scalars()}
     created: list[tuple[str, str, str]] = []
     updated: list[str] = []
@@ -162,7 +233,7 @@ def apply_roster(rows: list[RosterRow]) -> RosterResult:
             if site is None:
                 site = sites[row.site] = Site(name=row.site)
                 db.session.add(site)
-            user = db.session.execute(db.select(User).filter_by(username=row.username)).scalar_one_or_none()
+            user = find_user(row.username)
             if user is None:
                 password = generate_initial_password()
                 user = User(username=row.username, display_name=row.display_name, role=row.role.value, site=site)
@@ -171,7 +242,7 @@ def apply_roster(rows: list[RosterRow]) -> RosterResult:
                 created.append((row.username, row.display_name, password))
             else:
                 user.display_name, user.role, user.site = row.display_name, row.role.value, site
-                updated.append(row.username)
+                updated.append(user.username)
         db.session.commit()
     except Exception:
         db.session.rollback()

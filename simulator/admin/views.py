@@ -9,7 +9,7 @@ from flask_login import current_user
 from openpyxl import Workbook
 
 from ..extensions import db
-from ..models import Role, Site, User
+from ..models import Role, Site, User, find_user
 from ..security import roles_required
 from .forms import ActionForm, RosterForm, UserForm
 from .notices import create_notice, take_notice
@@ -46,8 +46,8 @@ def create_user():
     form = UserForm()
     if form.validate_on_submit():
         username = form.username.data.strip()
-        if db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none():
-            form.username.errors.append(f"工号 {username} 已存在。")
+        if existing := find_user(username):
+            form.username.errors.append(f"工号 {existing.username} 已存在(工号不区分大小写)。")
         else:
             site = _get_or_create_site(form.site.data.strip())
             password = form.password.data or generate_initial_password()
@@ -109,17 +109,18 @@ def roster_import():
     """Bulk import of the HR roster (CSV or XLSX), all or nothing."""
     form = RosterForm()
     errors: list[str] = []
+    error_total = 0
     result = None
     if form.validate_on_submit():
         upload = form.file.data
         try:
             rows = parse_roster(upload.filename or "", upload.read(), max_rows=current_app.config["ROSTER_MAX_ROWS"])
+            result = apply_roster(rows, acting=current_user)
         except RosterError as exc:
-            errors = exc.errors
-        else:
-            result = apply_roster(rows)
+            errors, error_total = exc.errors, exc.total
     status = 422 if errors or form.errors else 200
-    response = make_response(render_template("admin/roster.html", form=form, errors=errors, result=result), status)
+    page = render_template("admin/roster.html", form=form, errors=errors, error_total=error_total, result=result)
+    response = make_response(page, status)
     response.headers["Cache-Control"] = "no-store"  # the initial passwords are in this page
     return response
 

@@ -9,7 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db, limiter, login_manager
-from ..models import User, utcnow
+from ..models import User, find_user, utcnow
 from ..security import any_role, public
 from .forms import LoginForm, PasswordForm
 
@@ -52,7 +52,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         username = form.username.data.strip()
-        user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
+        user = find_user(username)
         password_ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, form.password.data)
         if user is not None and password_ok and user.active:
             login_user(user, remember=form.remember.data)

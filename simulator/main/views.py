@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy import func
 
@@ -76,9 +76,33 @@ def branch_label(branch: scenarios.Branch) -> str:
 @bp.route("/healthz")
 @public
 def health():
-    """Liveness probe for the load balancer: checks the database answers."""
-    db.session.execute(db.select(1))
+    """Liveness probe: the process answers (restart it if not). Touches neither the model nor the database."""
     return {"status": "ok"}
+
+
+@bp.route("/readyz")
+@public
+def ready():
+    """Readiness probe for the load balancer: 200 only when the scoring model is loaded and the database answers."""
+    from ..warmup import scoring_ready, start_background_warmup
+
+    checks = {"scoring": scoring_ready(), "database": _database_answers()}
+    if not checks["scoring"]:
+        start_background_warmup()  # nothing warmed this process yet (flask run without GUANJIA_WARMUP)
+    status = 200 if all(checks.values()) else 503
+    response = jsonify(status="ready" if status == 200 else "not ready", checks=checks)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _database_answers() -> bool:
+    try:
+        db.session.execute(db.select(1))
+    except Exception:  # any driver error means "not ready", never a 500
+        db.session.rollback()
+        return False
+    return True
 
 
 def _trainee_summary(user: User) -> dict:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import HiddenField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import HiddenField
+from wtforms.validators import DataRequired, Regexp
 
 IMPORT_EXTENSIONS = ["xlsx", "gift", "txt"]
 
@@ -23,7 +23,11 @@ class BankImportForm(FlaskForm):
 
 
 class GiftConfirmForm(FlaskForm):
-    """The previewed GIFT text, posted back when the trainer confirms importing its supported questions."""
+    """The trainer confirms importing a previewed GIFT file; the text itself waits on the server (issue 14.9)."""
 
-    gift_text = TextAreaField("GIFT", validators=[DataRequired("缺少 GIFT 内容,请重新上传。")])
-    filename = HiddenField(validators=[Length(max=200)])
+    token = HiddenField(
+        validators=[
+            DataRequired("缺少预览编号,请重新上传文件。"),
+            Regexp(r"^[A-Za-z0-9_-]{20,64}$", message="预览编号无效,请重新上传文件。"),
+        ]
+    )

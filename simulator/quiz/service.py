@@ -7,12 +7,17 @@ the pure ``quizzes`` package.
 
 from __future__ import annotations
 
+import json
+import secrets
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
@@ -46,6 +51,7 @@ from quizzes import (
     question_from_dict,
 )
 from quizzes.types import LETTERS, Scorer, parse_bool, parse_letters
+from quizzes.xlsx import SheetLimits
 
 from ..content import ContentItem, LocalEdit, SyncReport, current_content, local_edits, take_shipped, upsert_content
 from ..extensions import db
@@ -601,37 +607,58 @@ def _store_questions(questions: Sequence[Question], origin: str) -> SyncReport:
     return upsert_content("question", items)
 
 
+def _import_cap() -> int:
+    return int(current_app.config.get("QUIZ_IMPORT_MAX_QUESTIONS", 2000))
+
+
 def import_xlsx_upload(data: bytes, filename: str) -> ImportOutcome:
     """Import an XLSX bank, all or nothing: every row must be valid and cite its source.
 
+    The sheet is read within caps (``QUIZ_IMPORT_MAX_QUESTIONS`` rows, 40 columns, 32,767 characters
+    a cell) before any question is built (issue 14.7).
+
     Raises:
-        BankImportError: every problem, with the Excel row and column; nothing is stored.
+        BankImportError: the problems, with the Excel row and column; nothing is stored.
     """
-    questions = import_xlsx(data, topics=TOPICS, require_source=True)
+    questions = import_xlsx(data, topics=TOPICS, require_source=True, limits=SheetLimits(max_rows=_import_cap()))
     return ImportOutcome(_store_questions(questions, f"导入:{filename}"[:300]), len(questions))
 
 
 def decode_text(data: bytes) -> str:
-    """Decode an uploaded text file: UTF-8 (with or without BOM), else GB18030 (Chinese Windows).
+    """Decode an uploaded text file: UTF-16 (with or without BOM), UTF-8 (with or without BOM), else GB18030.
+
+    UTF-16 without a BOM is told by its NUL bytes: the ASCII of GIFT's syntax puts one beside every
+    character (odd offsets little-endian, even big-endian). No other encoding we read has NULs.
 
     Raises:
-        BankImportError: neither encoding reads it.
+        BankImportError: no encoding reads it, or it holds NUL characters.
     """
-    for encoding in ("utf-8-sig", "gb18030"):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates: tuple[str, ...] = ("utf-16",)
+    elif b"\x00" in data:
+        odd = data[1::2].count(0)
+        even = data[0::2].count(0)
+        candidates = ("utf-16-le",) if odd >= even else ("utf-16-be",)
+    else:
+        candidates = ("utf-8-sig", "gb18030")
+    for encoding in candidates:
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise BankImportError(["文件编码无法识别,请另存为 UTF-8 编码的文本文件"], "GIFT")
+        if "\x00" in text:
+            break
+        return text
+    raise BankImportError(["文件编码无法识别(或含有空字符),请另存为 UTF-8 编码的文本文件"], "GIFT")
 
 
 def preview_gift(text: str) -> GiftParseResult:
     """What a GIFT file would import and what it cannot (by line and name), without storing anything.
 
     Raises:
-        BankImportError: the file holds no question at all.
+        BankImportError: the file holds no question at all, or more than ``QUIZ_IMPORT_MAX_QUESTIONS``.
     """
-    result = parse_gift(text)
+    result = parse_gift(text, max_questions=_import_cap())
     if not result.questions and not result.problems:
         raise BankImportError(["第 1 行:文件中没有题目"], "GIFT")
     return result
@@ -641,13 +668,59 @@ def import_gift_text(text: str, filename: str) -> ImportOutcome:
     """Import the supported questions of a GIFT file the trainer has confirmed; in one commit.
 
     Raises:
-        BankImportError: the file holds no importable question.
+        BankImportError: the file holds no importable question, or too many.
     """
-    result = import_gift(text, strict=False)
+    result = import_gift(text, strict=False, max_questions=_import_cap())
     if not result.questions:
         raise BankImportError(result.skipped or ["文件中没有可导入的题目"], "GIFT")
     report = _store_questions(result.questions, f"导入:{filename}"[:300])
     return ImportOutcome(report, len(result.questions), [str(p) for p in result.skipped])
+
+
+# A previewed GIFT file waits in the instance folder for the trainer's confirmation: the confirm form
+# posts only its token, not the text again (issue 14.9). Unconfirmed files go after an hour.
+GIFT_STASH_TTL_S = 3600
+GIFT_STASH_EXPIRED = "预览已过期或不存在(预览保留 1 小时),请重新上传文件。"
+
+
+def _stash_folder() -> Path:
+    folder = Path(current_app.instance_path) / "gift-previews"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def stash_gift(text: str, filename: str, user_id: int) -> str:
+    """Keep a previewed GIFT text server-side for its uploader; returns the token the confirm form posts."""
+    folder = _stash_folder()
+    cutoff = time.time() - GIFT_STASH_TTL_S
+    for old in folder.glob("*.json"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except FileNotFoundError:  # another worker removed it first
+            pass
+    token = secrets.token_urlsafe(24)
+    payload = {"user_id": user_id, "filename": filename, "text": text}
+    (folder / f"{token}.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    return token
+
+
+def take_gift(token: str, user_id: int) -> tuple[str, str, Path]:
+    """The stashed text and filename for ``token`` (and its file, to delete once imported).
+
+    Raises:
+        BankImportError: unknown, expired or another user's token.
+    """
+    path = _stash_folder() / f"{token}.json"
+    try:
+        if time.time() - path.stat().st_mtime > GIFT_STASH_TTL_S:
+            raise FileNotFoundError
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError) as error:
+        raise BankImportError([GIFT_STASH_EXPIRED], "GIFT") from error
+    if payload.get("user_id") != user_id:
+        raise BankImportError([GIFT_STASH_EXPIRED], "GIFT")
+    return payload["text"], payload.get("filename") or "GIFT", path
 
 
 # -- item analysis ----------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from quizzes import TYPE_LABELS, BankImportError, template_bytes
+from quizzes.xlsx import MAX_LISTED_ERRORS
 
 from ..errors import render_error
 from ..models import Role
@@ -205,9 +206,10 @@ def bank_import():
     """Import an XLSX bank (all or nothing) or preview a GIFT file before confirming."""
     form = BankImportForm()
     errors: list[str] = []
+    total = 0
     if form.validate_on_submit():
         upload = form.file.data
-        filename = upload.filename or ""
+        filename = (upload.filename or "")[:200]
         data = upload.read()
         try:
             if Path(filename).suffix.lower() == ".xlsx":
@@ -217,30 +219,40 @@ def bank_import():
             text = service.decode_text(data)
             preview = service.preview_gift(text)
         except BankImportError as error:
-            errors = [str(e) for e in error.errors]
+            errors, total = [str(e) for e in error.errors], error.total
         else:
-            confirm = GiftConfirmForm(formdata=None, gift_text=text, filename=filename[:200])
-            return render_template("quiz/gift_preview.html", preview=preview, form=confirm, filename=filename)
-    return _bank_page(form, errors, 422)
+            token = service.stash_gift(text, filename, current_user.id)
+            confirm = GiftConfirmForm(formdata=None, token=token)
+            return render_template(
+                "quiz/gift_preview.html",
+                preview=preview,
+                problems=preview.problems[:MAX_LISTED_ERRORS],
+                form=confirm,
+                filename=filename,
+            )
+    return _bank_page(form, errors, 422, total)
 
 
 @bp.route("/bank/import/gift", methods=["POST"])
 @roles_required(*TRAINERS)
 def bank_import_gift():
-    """Import the supported questions of a previewed GIFT file, once the trainer confirms."""
+    """Import the supported questions of a previewed GIFT file (kept on the server), once the trainer confirms."""
     form = GiftConfirmForm()
     errors: list[str] = []
+    total = 0
     if form.validate_on_submit():
         try:
-            outcome = service.import_gift_text(form.gift_text.data, form.filename.data or "GIFT")
+            text, filename, stashed = service.take_gift(form.token.data, current_user.id)
+            outcome = service.import_gift_text(text, filename)
         except BankImportError as error:
-            errors = [str(e) for e in error.errors]
+            errors, total = [str(e) for e in error.errors], error.total
         else:
+            stashed.unlink(missing_ok=True)
             _flash_import(outcome)
             return redirect(url_for("quiz.bank"), code=303)
     else:
         errors = [message for messages in form.errors.values() for message in messages]
-    return _bank_page(BankImportForm(), errors, 422)
+    return _bank_page(BankImportForm(), errors, 422, total)
 
 
 @bp.route("/bank/<key>/take-shipped", methods=["POST"])
@@ -252,7 +264,7 @@ def bank_take_shipped(key: str):
     return redirect(url_for("quiz.bank", _anchor="local-edits"), code=303)
 
 
-def _bank_page(form: BankImportForm, errors: list[str], status: int):
+def _bank_page(form: BankImportForm, errors: list[str], status: int, error_total: int = 0):
     page = render_template(
         "quiz/bank.html",
         type_labels=TYPE_LABELS,
@@ -260,6 +272,7 @@ def _bank_page(form: BankImportForm, errors: list[str], status: int):
         local_edits=service.local_question_edits(),
         form=form,
         errors=errors,
+        error_total=error_total,
     )
     return page, status
 

@@ -182,7 +182,7 @@ def test_roster_rejects_other_file_types(app, client, auth):
 def test_corrupt_xlsx_is_reported(app, client, auth):
     auth.login("admin")
     response = upload(client, "roster.xlsx", b"not a zip")
-    assert response.status_code == 422 and "无法读取 Excel 文件" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "无法读取 XLSX 文件" in response.get_data(as_text=True)
 
 
 def test_roster_template_has_chinese_headers(client, auth):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -27,6 +28,13 @@ def current_questions(app) -> dict[str, dict]:
 
 def upload(client, name: str, data: bytes, **kwargs):
     return client.post("/quiz/bank/import", data={"file": (io.BytesIO(data), name)}, **kwargs)
+
+
+def preview_token(html: str) -> str:
+    """The token of the previewed GIFT file (the text itself waits on the server)."""
+    found = re.search(r'name="token" type="hidden" value="([^"]+)"|type="hidden" name="token" value="([^"]+)"', html)
+    assert found, "the preview page has no confirm form"
+    return found.group(1) or found.group(2)
 
 
 @pytest.mark.parametrize("role", [Role.TRAINER, Role.ADMIN])
@@ -146,9 +154,7 @@ def test_moodle_gift_fixture_preview_then_confirm(app, client, auth, content):  
     for problem in expected.skipped:
         assert f"第 {problem.line} 行" in html
     assert "问答题(essay)" in html and "匹配题(matching)" in html and "「Moodle activities」" in html
-    response = client.post(
-        "/quiz/bank/import/gift", data={"gift_text": text, "filename": "questions.gift.txt"}, follow_redirects=True
-    )
+    response = client.post("/quiz/bank/import/gift", data={"token": preview_token(html)}, follow_redirects=True)
     page = response.get_data(as_text=True)
     assert f"导入成功:共 {len(expected.questions)} 题" in page
     after = current_questions(app)
@@ -158,13 +164,16 @@ def test_moodle_gift_fixture_preview_then_confirm(app, client, auth, content):  
     assert "未注明手册出处" in page
 
 
-def test_gift_confirm_without_text_imports_nothing(app, client, auth, content):  # noqa: F811
+def test_gift_confirm_without_a_preview_imports_nothing(app, client, auth, content):  # noqa: F811
     auth.login(Role.TRAINER)
     before = current_questions(app)
-    response = client.post("/quiz/bank/import/gift", data={"gift_text": "", "filename": "x"})
-    assert response.status_code == 422 and "缺少 GIFT 内容" in response.get_data(as_text=True)
-    only_unsupported = client.post("/quiz/bank/import/gift", data={"gift_text": "::Q8:: How are you? {}\n"})
-    assert only_unsupported.status_code == 422 and "第 1 行" in only_unsupported.get_data(as_text=True)
+    response = client.post("/quiz/bank/import/gift", data={"token": ""})
+    assert response.status_code == 422 and "缺少预览编号" in response.get_data(as_text=True)
+    unknown = client.post("/quiz/bank/import/gift", data={"token": "x" * 32})
+    assert unknown.status_code == 422 and "预览已过期或不存在" in unknown.get_data(as_text=True)
+    only_unsupported = upload(client, "q.gift", b"::Q8:: How are you? {}\n")
+    html = only_unsupported.get_data(as_text=True)
+    assert "第 1 行" in html and "没有可导入的题目" in html and 'name="token"' not in html
     assert current_questions(app) == before
 
 
