@@ -7,9 +7,10 @@ from dataclasses import dataclass
 import scoring
 from scenarios import PlayState, Scenario
 
-from ..models import Attempt
+from ..extensions import db
+from ..models import Attempt, TurnReview
 from .presenters import PlayView, play_view
-from .scores import SkillResult, skill_results
+from .scores import SkillResult, automatic_final_score, skill_results
 
 
 @dataclass
@@ -31,6 +32,8 @@ class Debrief:
     nodes: list[NodeAnswers]
     ending_debrief: str
     sources: list[dict[str, str]]
+    reviewed: bool = False  # a trainer has reviewed the attempt (已复核)
+    automatic_final: int | None = None  # the scorer's final score, when a correction changed it
 
     @property
     def final_score(self) -> int | None:
@@ -77,8 +80,13 @@ def debrief(attempt: Attempt, *, readonly: bool = False) -> Debrief:
         nodes.append(NodeAnswers(turn.node, turn.resident_line, list(scenario.nodes[turn.node].references)))
     ending = scenario.endings.get(play.state.ending or "")
     sources = [scenario.source.to_dict(), *(source.to_dict() for source in scenario.also_sources)]
+    reviewed = db.session.execute(
+        db.select(TurnReview.id).where(TurnReview.attempt_id == attempt.id, TurnReview.blind.is_(False)).limit(1)
+    ).first() is not None
+    automatic = automatic_final_score(attempt)
     return Debrief(
         play=play, why=ending_reason(scenario, play.state, blocker_labels),
         skills=skill_results(attempt.turns, scenario.skills), nodes=nodes,
-        ending_debrief=ending.debrief if ending else "", sources=sources,
+        ending_debrief=ending.debrief if ending else "", sources=sources, reviewed=reviewed,
+        automatic_final=automatic if automatic != attempt.final_score else None,
     )

@@ -124,6 +124,9 @@ class TurnView:
     wrong_facts: list[dict[str, Any]] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
     turn_id: int = 0
+    review: dict[str, Any] | None = None  # the trainer's correction in force: reviewer, reason, auto score
+    auto_score: int | None = None
+    auto_band: str | None = None
 
     @property
     def band_class(self) -> str:
@@ -134,9 +137,12 @@ class TurnView:
         return self.reply == ""
 
 
-def turn_view(turn: Turn, scenario: Scenario) -> TurnView:
-    """Build the display form of a recorded turn (with the closest model answer)."""
-    breakdown = turn.breakdown or {}
+def turn_view(turn: Turn, scenario: Scenario, *, automatic: bool = False) -> TurnView:
+    """Build the display form of a recorded turn (with the closest model answer).
+
+    ``automatic`` shows the scorer's own result even if a trainer corrected it (blind double marking).
+    """
+    breakdown = turn.automatic_breakdown if automatic else (turn.breakdown or {})
     node = scenario.nodes.get(turn.node)
     references = list(node.references) if node else []
     index = (breakdown.get("semantic") or {}).get("index", -1)
@@ -145,13 +151,16 @@ def turn_view(turn: Turn, scenario: Scenario) -> TurnView:
     )
     return TurnView(
         index=turn.index, node=turn.node, line=turn.resident_line, reply=turn.reply,
-        segments=highlight(turn.reply, breakdown), score=turn.score, band=turn.band,
+        segments=highlight(turn.reply, breakdown), score=int(breakdown.get("score", turn.score)),
+        band=str(breakdown.get("band", turn.band)),
         hits=_with_skill_labels(breakdown.get("hits", [])), misses=_with_skill_labels(breakdown.get("misses", [])),
         blockers=breakdown.get("blockers", []), feedback=breakdown.get("feedback", ""), late=turn.late,
         elapsed_s=turn.elapsed_s, emotion_after=turn.emotion_after, model_answer=model_answer,
         decided_by=breakdown.get("decided_by", ""), decided_label=decided_label(breakdown),
         scorer_version=turn.scorer_version or breakdown.get("scorer_version", ""), grade=breakdown.get("grade"),
         wrong_facts=breakdown.get("wrong_facts", []), references=references, turn_id=turn.id or 0,
+        review=None if automatic else breakdown.get("review"),
+        auto_score=None if automatic else turn.auto_score, auto_band=None if automatic else turn.auto_band,
     )
 
 
