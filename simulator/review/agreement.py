@@ -94,6 +94,7 @@ class Mark:
     scorer_band: int
     scorer_version: str
     items: list[tuple[str, str, bool, bool]] = field(default_factory=list)  # id, label, scorer, trainer
+    reason: str = ""
     first: bool = False  # the turn's first reviewer
 
 
@@ -121,7 +122,7 @@ def marks(site_id: int | None) -> list[Mark]:
         first_reviewer.setdefault(turn.id, reviewer.id)
         latest[(turn.id, reviewer.id)] = Mark(
             turn.id, reviewer.id, reviewer.display_name, attempt.scenario_key, review.created_at, review.blind,
-            RANK[review.band], RANK.get(review.auto_band, 0), turn.scorer_version or "", items,
+            RANK[review.band], RANK.get(review.auto_band, 0), turn.scorer_version or "", items, review.reason,
         )
     for mark in latest.values():
         mark.first = first_reviewer[mark.turn_id] == mark.reviewer_id

@@ -60,9 +60,10 @@ def workbook_bytes(report: Report, title: str) -> bytes:
         _stats_row("培训师甲 vs 评分器", double.first_vs_scorer),
         _stats_row("培训师乙 vs 评分器", double.second_vs_scorer),
     ])
-    _sheet(workbook, "明细", ["复核时间", "培训师", "情景", "盲评", "培训师档位", "评分器档位", "评分模型版本"], [
+    detail = ["复核时间", "培训师", "情景", "盲评", "培训师档位", "评分器档位", "评分模型版本", "理由"]
+    _sheet(workbook, "明细", detail, [
         [to_local(m.at).strftime("%Y-%m-%d %H:%M"), m.reviewer, m.scenario, "是" if m.blind else "否",
-         band_name(m.trainer_band), band_name(m.scorer_band), m.scorer_version]
+         band_name(m.trainer_band), band_name(m.scorer_band), m.scorer_version, m.reason]
         for m in report.marks
     ])
     buffer = io.BytesIO()
