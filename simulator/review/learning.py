@@ -89,8 +89,11 @@ def promote(user: User, turn: Turn, kind: str) -> tuple[ScorerExample, Job]:
             raise ReviewError(f"无法生成评分样例:{error}") from None
         data, example_id, grade = example.to_dict(), example.id, example.grade
     else:
-        node = scenario.nodes.get(turn.node)
-        if node is None or turn.reply in node.references:
+        current = current_version("scenario", scenario.id)
+        node = scenario_of(current).nodes.get(turn.node) if current is not None else None
+        if node is None:
+            raise ReviewError("当前情景中已没有这个节点,不能添加参考答复。")
+        if turn.reply in node.references:
             raise ReviewError("这条回复已经是该节点的参考答复。")
         data, example_id, grade = {"reference": turn.reply}, f"reference:{turn.id}", None
     row = ScorerExample(
