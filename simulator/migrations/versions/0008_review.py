@@ -101,7 +101,7 @@ def upgrade():
     sa.Column('job_id', sa.String(length=32), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('active', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('active', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('activated_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['candidate_id'], ['scorer_example.id'], name=op.f('fk_scorer_version_candidate_id_scorer_example'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_scorer_version_created_by_id_user')),
