@@ -17,23 +17,25 @@ from scenarios import Scenario
 from ..models import ContentVersion
 
 _CACHE_SIZE = 256
-_scenario_cache: OrderedDict[int, Scenario] = OrderedDict()
+_scenario_cache: OrderedDict[tuple[int, str, str], Scenario] = OrderedDict()
 _scenario_lock = Lock()
 
 
 def scenario_of(content: ContentVersion) -> Scenario:
     """Rebuild (once per process and content row) the scenario an attempt plays.
 
-    Content rows never change once written, so the row id is a safe cache key.
+    Content rows never change once written; the key is the row id with the content's key and version,
+    so two databases (tests, or a restored backup) whose row ids differ never share an entry.
     """
+    cache_key = (content.id, content.key, content.version)
     with _scenario_lock:
-        cached = _scenario_cache.get(content.id)
+        cached = _scenario_cache.get(cache_key)
         if cached is not None:
-            _scenario_cache.move_to_end(content.id)
+            _scenario_cache.move_to_end(cache_key)
             return cached
     scenario = Scenario.from_dict(content.data, file=content.source_path or content.key)
     with _scenario_lock:
-        _scenario_cache[content.id] = scenario
+        _scenario_cache[cache_key] = scenario
         while len(_scenario_cache) > _CACHE_SIZE:
             _scenario_cache.popitem(last=False)
     return scenario
