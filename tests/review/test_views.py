@@ -135,3 +135,19 @@ def test_admins_see_the_report_of_every_site(loaded, client, played):
     response = client.get("/review/")
     assert response.status_code == 302 and response.headers["Location"].endswith("/review/agreement")
     assert 'data-n>2<' in client.get("/review/agreement").get_data(as_text=True)
+
+
+def test_the_queue_is_paginated(loaded, client, library, played, monkeypatch):
+    from simulator.review import queue
+
+    monkeypatch.setattr(queue, "PAGE_SIZE", 1)
+    with loaded.app_context():
+        trainer = gen_user("trainer").username
+        owner = db.session.get(Attempt, played.attempt_id).user
+        newer = play(library, owner, [breakdown(50, [], grade=1.0)])
+    login(client, trainer)
+    first = client.get("/review/queue").get_data(as_text=True)
+    assert f'data-attempt="{newer.attempt_id}"' in first and f'data-attempt="{played.attempt_id}"' not in first
+    assert "第 1 / 2 页" in first and "下一页" in first
+    second = client.get("/review/queue?page=2").get_data(as_text=True)
+    assert f'data-attempt="{played.attempt_id}"' in second and "上一页" in second
