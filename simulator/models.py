@@ -217,8 +217,22 @@ class Turn(db.Model):
     client_token: Mapped[str | None] = mapped_column(String(64), default=None)
     # The learned scorer's version (data + code hash) that scored this turn; None for the checklist path.
     scorer_version: Mapped[str | None] = mapped_column(String(32), default=None)
+    # The scorer's own result once a trainer has corrected the turn (score/band/breakdown above are then
+    # the corrected ones); None while the turn stands as scored. Written by simulator.play.scores only.
+    auto_score: Mapped[int | None] = mapped_column(default=None)
+    auto_band: Mapped[str | None] = mapped_column(String(8), default=None)
+    auto_breakdown: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     attempt: Mapped[Attempt] = relationship(back_populates="turns")
+
+    @property
+    def automatic_breakdown(self) -> dict[str, Any]:
+        """The scorer's result, whether or not a trainer has corrected the turn."""
+        return self.auto_breakdown if self.auto_breakdown is not None else (self.breakdown or {})
+
+    @property
+    def corrected(self) -> bool:
+        return self.auto_breakdown is not None
 
 
 class QuizAttempt(db.Model):
@@ -326,3 +340,106 @@ class Job(db.Model):
         if not self.total:
             return 0
         return max(0, min(99, int(100 * self.done / self.total)))
+
+
+class TurnReview(db.Model):
+    """A trainer's review of one turn: the band or score they give it, item and blocker verdicts, why.
+
+    The latest review that is not ``blind`` is the one applied to the turn (see simulator.play.scores);
+    a ``blind`` review is a second marking made without seeing the first, kept for agreement reports.
+    ``auto_score``/``auto_band`` are the scorer's, as they stood when the trainer reviewed.
+    """
+
+    __tablename__ = "turn_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    turn_id: Mapped[int] = mapped_column(ForeignKey("turn.id", ondelete="CASCADE"), index=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    blind: Mapped[bool] = mapped_column(default=False)
+    changed: Mapped[bool] = mapped_column(default=False)  # 评分有误 (False: 评分无误)
+    auto_score: Mapped[int] = mapped_column()
+    auto_band: Mapped[str] = mapped_column(String(8))
+    score: Mapped[int] = mapped_column()
+    band: Mapped[str] = mapped_column(String(8))
+    items: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # item id -> True (done) / False
+    blockers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # blocker id -> True (present) / False
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    turn: Mapped[Turn] = relationship()
+    reviewer: Mapped[User] = relationship()
+
+
+class ReviewAudit(db.Model):
+    """Who changed what in a review, when, from what to what (scores, marks, examples, scorer versions)."""
+
+    __tablename__ = "review_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True, default=None)
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(80))  # e.g. turn.score, attempt.final_score, scorer.version
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempt.id", ondelete="SET NULL"), index=True,
+                                                   default=None)
+    turn_id: Mapped[int | None] = mapped_column(ForeignKey("turn.id", ondelete="SET NULL"), default=None)
+    old: Mapped[Any] = mapped_column(JSON, default=None)
+    new: Mapped[Any] = mapped_column(JSON, default=None)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[User | None] = relationship()
+
+
+class ScorerExample(db.Model):
+    """A trainer's corrected reply promoted for the scorer: a labelled example or a node's new reference.
+
+    Stored here (not in files) so retraining picks up every saved example after a restart or on a
+    fresh clone of the code: ``data`` is the ``scoring.corpus.Example.to_dict()`` (kind ``example``)
+    or ``{"reference": text}`` (kind ``reference``). ``status``: pending (its regression report is
+    being made or waits for the trainer), saved, discarded.
+    """
+
+    __tablename__ = "scorer_example"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # example | reference
+    example_id: Mapped[str] = mapped_column(String(40), index=True)
+    turn_id: Mapped[int | None] = mapped_column(ForeignKey("turn.id", ondelete="SET NULL"), default=None)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    scenario_key: Mapped[str] = mapped_column(String(100))
+    node: Mapped[str] = mapped_column(String(60))
+    reply: Mapped[str] = mapped_column(Text)
+    grade: Mapped[int | None] = mapped_column(default=None)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    author: Mapped[User] = relationship()
+
+
+class ScorerVersion(db.Model):
+    """A scorer retrained on the corpus plus the saved examples: where it is, what it changed, if in use.
+
+    ``basis`` lists the saved examples (ids) it was trained on; a version is activated only while that
+    is still the saved set, so saving one example never drops another saved meanwhile.
+    """
+
+    __tablename__ = "scorer_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(32), index=True)
+    folder: Mapped[str] = mapped_column(String(300))
+    basis: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("scorer_example.id", ondelete="SET NULL"),
+                                                     default=None)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    job_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    active: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
+    activated_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    candidate: Mapped[ScorerExample | None] = relationship()

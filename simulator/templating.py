@@ -19,6 +19,7 @@ NAVIGATION = [
     ("quiz.index", "知识测验", {Role.TRAINEE}),
     ("play.review", "学员演练记录", {Role.TRAINER, Role.HR}),
     ("quiz.analysis", "题目分析", {Role.TRAINER}),
+    ("review.index", "评分复核", {Role.TRAINER, Role.ADMIN}),
     ("quiz.bank", "题库管理", {Role.TRAINER, Role.ADMIN}),
     ("main.content", "内容库", {Role.TRAINER, Role.ADMIN}),
     ("admin.users", "用户管理", {Role.ADMIN}),

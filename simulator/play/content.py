@@ -1,0 +1,55 @@
+"""The scenario an attempt plays, rebuilt once per content row, and the time limits that apply to it.
+
+Time limits are enforced with the server's clock only. ``PLAY_TIME_SCALE`` (app config, default 1)
+multiplies every time limit, so browser tests can shrink a 60 s emergency node to a few seconds
+without trusting the browser.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from threading import Lock
+
+from flask import current_app
+
+from scenarios import Scenario
+
+from ..models import ContentVersion
+
+_CACHE_SIZE = 256
+_scenario_cache: OrderedDict[tuple[int, str, str], Scenario] = OrderedDict()
+_scenario_lock = Lock()
+
+
+def scenario_of(content: ContentVersion) -> Scenario:
+    """Rebuild (once per process and content row) the scenario an attempt plays.
+
+    Content rows never change once written; the key is the row id with the content's key and version,
+    so two databases (tests, or a restored backup) whose row ids differ never share an entry.
+    """
+    cache_key = (content.id, content.key, content.version)
+    with _scenario_lock:
+        cached = _scenario_cache.get(cache_key)
+        if cached is not None:
+            _scenario_cache.move_to_end(cache_key)
+            return cached
+    scenario = Scenario.from_dict(content.data, file=content.source_path or content.key)
+    with _scenario_lock:
+        _scenario_cache[cache_key] = scenario
+        while len(_scenario_cache) > _CACHE_SIZE:
+            _scenario_cache.popitem(last=False)
+    return scenario
+
+
+def time_scale() -> float:
+    """The factor applied to every time limit (``PLAY_TIME_SCALE``; 1 in production)."""
+    scale = float(current_app.config.get("PLAY_TIME_SCALE", 1.0))
+    return scale if scale > 0 else 1.0
+
+
+def effective_limit(scenario: Scenario, node_id: str | None) -> float | None:
+    """The real number of seconds the trainee has at a node, or None when it is not timed."""
+    if node_id is None:
+        return None
+    limit = scenario.time_limit_for(node_id)
+    return None if limit is None else limit * time_scale()

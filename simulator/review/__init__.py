@@ -1,0 +1,1 @@
+"""Trainers' review: the queue of assessments, corrections of turn scores, examples for the scorer, agreement."""

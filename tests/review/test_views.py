@@ -1,0 +1,153 @@
+"""The review pages: queue, correcting in the browser's forms, the trainee's debrief, access by site, reports."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from simulator.extensions import db
+from simulator.models import Attempt, TurnReview
+from tests.conftest import PASSWORD, gen_user
+from tests.review.conftest import breakdown, play
+
+pytestmark = pytest.mark.db
+
+
+def login(client, username: str) -> None:
+    client.post("/auth/logout")
+    response = client.post("/auth/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 303
+
+
+def test_queue_lists_the_sites_assessments_with_filters(loaded, client, library, played):
+    with loaded.app_context():
+        trainer = gen_user("trainer").username
+        owner = db.session.get(Attempt, played.attempt_id).user
+        practice = play(library, owner, [breakdown(90, ["apologize"], grade=2.8)], mode="practice")
+    login(client, trainer)
+    page = client.get("/review/queue").get_data(as_text=True)
+    assert f'data-attempt="{played.attempt_id}"' in page and f'data-attempt="{practice.attempt_id}"' not in page
+    assert "未复核" in page
+    both = client.get("/review/queue?practice=1").get_data(as_text=True)
+    assert f'data-attempt="{practice.attempt_id}"' in both
+    assert f'data-attempt="{played.attempt_id}"' not in client.get("/review/queue?status=reviewed").get_data(
+        as_text=True)
+    assert f'data-attempt="{played.attempt_id}"' not in client.get("/review/queue?scenario=other").get_data(
+        as_text=True)
+    assert f'data-attempt="{played.attempt_id}"' not in client.get("/review/queue?from=2999-01-01").get_data(
+        as_text=True)
+    bad = client.get("/review/queue?from=yesterday")
+    assert bad.status_code == 422 and "开始日期格式" in bad.get_data(as_text=True)
+    ranked = client.get("/review/queue?order=priority&practice=1").get_data(as_text=True)
+    # the assessment's first turn (grade 1.45, next to the 合格/良好 boundary) is less sure than 2.8
+    assert ranked.index(f'data-attempt="{played.attempt_id}"') < ranked.index(f'data-attempt="{practice.attempt_id}"')
+
+
+def test_a_trainer_corrects_a_turn_and_the_trainee_sees_the_review(loaded, client, played):
+    with loaded.app_context():
+        trainer = gen_user("trainer").username
+        trainee = db.session.get(Attempt, played.attempt_id).user.username
+    login(client, trainer)
+    page = client.get(f"/review/attempts/{played.attempt_id}").get_data(as_text=True)
+    assert "评分依据" in page and "阶段 <code>classifier</code>" in page and "本节点参考答复" in page
+    turn_id = played.turn_ids[0]
+    response = client.post(f"/review/attempts/{played.attempt_id}/turns/{turn_id}", data={
+        "verdict": "wrong", "band": "良好", "score": "", "item-restate": "1", "reason": "复述得很清楚",
+    })
+    assert response.status_code == 303
+    page = client.get(f"/review/attempts/{played.attempt_id}").get_data(as_text=True)
+    assert "有改分" in page and "自动评分 60" in page and "复述得很清楚" in page and "turn.score" in page
+    login(client, trainee)
+    debrief = client.get(f"/play/attempts/{played.attempt_id}/debrief").get_data(as_text=True)
+    assert "data-reviewed" in debrief and "已复核" in debrief
+    assert "复述得很清楚" in debrief and "由 60 分(合格)改为 70 分(良好)" in debrief
+    assert "复核前 70" in debrief  # the final score moved from 70 to 75
+
+
+def test_bad_input_is_refused_in_chinese_and_changes_nothing(loaded, client, played):
+    with loaded.app_context():
+        trainer = gen_user("trainer").username
+    login(client, trainer)
+    response = client.post(f"/review/attempts/{played.attempt_id}/turns/{played.turn_ids[0]}",
+                           data={"verdict": "wrong", "band": "", "score": "abc", "reason": "x"})
+    assert response.status_code == 422 and "分数应为 0 到 100 的整数" in response.get_data(as_text=True)
+    with loaded.app_context():
+        assert db.session.execute(db.select(TurnReview)).first() is None
+        assert db.session.get(Attempt, played.attempt_id).final_score == 70
+
+
+def test_a_trainer_of_another_site_cannot_see_or_correct_the_attempt(loaded, client, played):
+    with loaded.app_context():
+        outsider = gen_user("trainer", site_name="碧水湾管理处").username
+    login(client, outsider)
+    assert f'data-attempt="{played.attempt_id}"' not in client.get("/review/queue").get_data(as_text=True)
+    assert client.get(f"/review/attempts/{played.attempt_id}").status_code == 404
+    url = f"/review/attempts/{played.attempt_id}/turns/{played.turn_ids[0]}"
+    assert client.post(url, data={"verdict": "wrong", "band": "优秀", "reason": "越权"}).status_code == 404
+    assert client.post(f"/review/attempts/{played.attempt_id}/confirm").status_code == 404
+    assert client.post(f"{url}/promote", data={"kind": "example"}).status_code == 404
+    assert "越权" not in client.get("/review/agreement").get_data(as_text=True)
+    with loaded.app_context():
+        assert db.session.execute(db.select(TurnReview)).first() is None
+        assert db.session.get(Attempt, played.attempt_id).final_score == 70
+
+
+def test_blind_double_marking_hides_the_first_review(loaded, client, played):
+    with loaded.app_context():
+        first, second = gen_user("trainer").username, gen_user("trainer").username
+    login(client, first)
+    client.post(f"/review/attempts/{played.attempt_id}/turns/{played.turn_ids[0]}",
+                data={"verdict": "wrong", "band": "优秀", "reason": "第一位的理由"})
+    login(client, second)
+    blind = client.get(f"/review/attempts/{played.attempt_id}?blind=1").get_data(as_text=True)
+    assert "第一位的理由" not in blind and "盲评" in blind and "60 分 · 合格" in blind
+    response = client.post(f"/review/attempts/{played.attempt_id}/turns/{played.turn_ids[0]}",
+                           data={"verdict": "wrong", "band": "良好", "reason": "第二位", "blind": "1"})
+    assert response.status_code == 303 and "blind=1" in response.headers["Location"]
+    with loaded.app_context():
+        assert db.session.get(Attempt, played.attempt_id).turns[0].band == "优秀"  # the blind mark changed nothing
+    report = client.get("/review/agreement").get_data(as_text=True)
+    assert 'data-pair="trainers"' in report and "<svg" in report and 'data-chart="confusion"' in report
+
+
+def test_agreement_report_page_and_xlsx(loaded, client, played):
+    with loaded.app_context():
+        trainer = gen_user("trainer").username
+    login(client, trainer)
+    assert "还没有复核过的评分" in client.get("/review/agreement").get_data(as_text=True)
+    client.post(f"/review/attempts/{played.attempt_id}/confirm")
+    page = client.get("/review/agreement").get_data(as_text=True)
+    assert 'data-n>2<' in page and 'data-exact>100%<' in page and 'data-chart="weeks"' in page
+    response = client.get("/review/agreement.xlsx")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    book = load_workbook(io.BytesIO(response.data))
+    assert book["总体"]["B2"].value == 2
+
+
+def test_admins_see_the_report_of_every_site(loaded, client, played):
+    with loaded.app_context():
+        trainer, admin = gen_user("trainer").username, gen_user("admin", site_name="总部").username
+    login(client, trainer)
+    client.post(f"/review/attempts/{played.attempt_id}/confirm")
+    login(client, admin)
+    response = client.get("/review/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/review/agreement")
+    assert 'data-n>2<' in client.get("/review/agreement").get_data(as_text=True)
+
+
+def test_the_queue_is_paginated(loaded, client, library, played, monkeypatch):
+    from simulator.review import queue
+
+    monkeypatch.setattr(queue, "PAGE_SIZE", 1)
+    with loaded.app_context():
+        trainer = gen_user("trainer").username
+        owner = db.session.get(Attempt, played.attempt_id).user
+        newer = play(library, owner, [breakdown(50, [], grade=1.0)])
+    login(client, trainer)
+    first = client.get("/review/queue").get_data(as_text=True)
+    assert f'data-attempt="{newer.attempt_id}"' in first and f'data-attempt="{played.attempt_id}"' not in first
+    assert "第 1 / 2 页" in first and "下一页" in first
+    second = client.get("/review/queue?page=2").get_data(as_text=True)
+    assert f'data-attempt="{played.attempt_id}"' in second and "上一页" in second
