@@ -1,7 +1,7 @@
 """review: trainers review and correct turn scores, audit, scorer examples and versions
 
-Revision ID: 0008_review
-Revises: 0007_job
+Revision ID: 0009_review
+Revises: 0008_username_case
 Create Date: 2026-12-02 12:23:33.933232
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_review'
-down_revision = '0007_job'
+revision = '0009_review'
+down_revision = '0008_username_case'
 branch_labels = None
 depends_on = None
 
