@@ -77,7 +77,11 @@ def test_scoring_warmup_loads_the_model_in_the_background(monkeypatch):
     import threading
 
     import scoring
+    from simulator import warmup
 
+    # a clean slate: an earlier test in this process may have warmed the model already
+    monkeypatch.setattr(warmup, "_ready", threading.Event())
+    monkeypatch.setattr(warmup, "_thread", None)
     called = threading.Event()
     monkeypatch.setattr(scoring, "warm_up", lambda *args, **kwargs: called.set())
     create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SCORING_WARMUP": True})
