@@ -48,6 +48,10 @@ def default_config(instance_path: str) -> dict:
         "ROSTER_MAX_ROWS": 5000,
         # Load the embedding model in a background thread at start, so the first reply is not slow.
         "SCORING_WARMUP": False,
+        # Dates on the certification pages and certificates are shown in this time zone (stored as UTC).
+        "DISPLAY_TZ": "Asia/Shanghai",
+        # A TrueType CJK font for certificate PDFs ("path" or "path#index"); default: fonts-wqy-zenhei.
+        "CERT_FONT_PATH": "",
     }
 
 
@@ -59,7 +63,8 @@ def load_environment(config: dict) -> None:
         config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
     if os.environ.get("GUANJIA_WARMUP"):
         config["SCORING_WARMUP"] = os.environ["GUANJIA_WARMUP"].lower() in ("1", "true", "yes")
-    for key in ("GUANJIA_ENV", "HTMX_SOURCE", "RATELIMIT_STORAGE_URI", "LOGIN_RATE_LIMIT", "LOGIN_ACCOUNT_RATE_LIMIT"):
+    for key in ("GUANJIA_ENV", "HTMX_SOURCE", "RATELIMIT_STORAGE_URI", "LOGIN_RATE_LIMIT", "LOGIN_ACCOUNT_RATE_LIMIT",
+                "DISPLAY_TZ", "CERT_FONT_PATH"):
         if os.environ.get(key):
             config[key] = os.environ[key]
     if os.environ.get("PROXY_FIX_X_FOR"):

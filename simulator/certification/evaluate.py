@@ -584,8 +584,11 @@ def _level(
         cert = max(valid, key=lambda c: (c.expires_at, c.id))
         opens = cert.expires_at - timedelta(days=_window_days(cert, level, versions))
         if now >= opens:
+            # a renewal request the trainer turned down needs evidence from after that decision
+            turned_down = [c.revoked_at for c in certs if c.issued_at is None and c.revoked_at and c.revoked_at > opens]
+            since = max(turned_down, default=opens)
             renewal = judge_requirements(
-                programme, level, evidence, catalogue, now, since=opens, only=level.renewal.requirements, lower=lower
+                programme, level, evidence, catalogue, now, since=since, only=level.renewal.requirements, lower=lower
             )
             met = all(r.met for r in renewal)
             action = "renew" if met and pending is None else None
@@ -595,7 +598,7 @@ def _level(
             )
             return LevelResult(**base, status="renewal_open", requirements=renewal, judged_version=programme.version,
                                certificate=cert, pending=pending, renewal_opens_at=opens, action=action,
-                               explanation=explanation, since=opens)
+                               explanation=explanation, since=since)
         earned = versions.get(cert.programme_version)
         earned_level = (earned.level(level.id) if earned else None) or level
         # what earned it, by the version it was earned under (a renewal: the renewal requirements)
@@ -614,8 +617,13 @@ def _level(
                            certificate=latest if latest is not pending else None, pending=pending,
                            explanation="要求已完成,等待培训师审批颁发证书。")
 
-    since, status = None, None
-    if latest is not None and latest.revoked_at is not None:
+    since, status, head = None, None, ""
+    if latest is not None and latest.revoked_at is not None and latest.issued_at is None:
+        # a request the trainer turned down: the level is earned again with evidence after that
+        since = latest.revoked_at
+        reason = latest.revoke_reason or "未注明"
+        head = f"{_fmt(latest.revoked_at)} 的认证申请未获批准(原因:{reason}),需在此之后重新完成要求。"
+    elif latest is not None and latest.revoked_at is not None:
         since, status = latest.revoked_at, "revoked"
     elif latest is not None and latest.expires_at is not None and latest.expires_at <= now:
         since = latest.expires_at - timedelta(days=_window_days(latest, level, versions))
@@ -627,8 +635,6 @@ def _level(
         head += "撤销后完成全部要求可重新认证。" if not met else ""
     elif status == "expired":
         head = f"证书已于 {_fmt(latest.expires_at)} 过期,须重新完成全部要求。"
-    else:
-        head = ""
     if met:
         status = status or "eligible"
         tail = "全部要求已完成," + ("等待培训师审批。" if level.approval == "trainer" else "即将颁发证书。")
