@@ -25,8 +25,9 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from scoring.messages import SKILL_LABELS
 
@@ -283,8 +284,14 @@ def skill_values(breakdown: Mapping) -> dict[str, float]:
 # --------------------------------------------------------------------------------------------
 
 
+# The time zone dates in explanations are written in (set by evaluate(display_tz=...)); stored dates are UTC.
+_display_tz: ContextVar[tzinfo] = ContextVar("display_tz", default=UTC)
+
+
 def _fmt(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d") if moment else ""
+    if moment is None:
+        return ""
+    return moment.replace(tzinfo=UTC).astimezone(_display_tz.get()).strftime("%Y-%m-%d")
 
 
 def _passing_attempts(
@@ -540,6 +547,7 @@ def evaluate(
     catalogue: Catalogue,
     now: datetime,
     versions: Mapping[str, Programme] | None = None,
+    display_tz: tzinfo = UTC,
 ) -> list[LevelResult]:
     """Every level of ``programme`` for one trainee at ``now``, lowest first.
 
@@ -550,12 +558,17 @@ def evaluate(
         now: naive UTC.
         versions: earlier programme versions by version hash, so a held certificate is shown and
             timed by the version it was earned under.
+        display_tz: the time zone of the dates written into the explanations.
     """
     versions = {**(versions or {}), programme.version: programme}
     results: list[LevelResult] = []
-    for level in programme.levels:
-        lower = results[-1] if results else None
-        results.append(_level(programme, level, evidence, catalogue, now, versions, lower))
+    token = _display_tz.set(display_tz)
+    try:
+        for level in programme.levels:
+            lower = results[-1] if results else None
+            results.append(_level(programme, level, evidence, catalogue, now, versions, lower))
+    finally:
+        _display_tz.reset(token)
     return results
 
 
@@ -662,7 +675,7 @@ def _unmet_summary(requirements: Iterable[RequirementResult]) -> str:
     unmet = [r for r in requirements if not r.met]
     if not unmet:
         return ""
-    return f"还有 {len(unmet)} 项未完成:" + " ".join(f"【{r.label}】{r.explanation}" for r in unmet)
+    return f"还有 {len(unmet)} 项未完成:" + ";".join(r.label for r in unmet) + "。"
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,7 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from ..content import ContentItem, current_content, sync_content
@@ -223,14 +225,15 @@ class Standing:
 
 
 def standings(user_ids: Sequence[int], now: datetime | None = None) -> dict[int, Standing]:
-    """Evaluate every programme in force for ``user_ids`` (read only)."""
+    """Evaluate every programme in force for ``user_ids`` (read only); explanations in ``DISPLAY_TZ``."""
     now = now or utcnow()
+    tz = ZoneInfo(current_app.config.get("DISPLAY_TZ") or "Asia/Shanghai")
     programmes = [p for p, _ in current_programmes()]
     versions = programme_versions()
     cat = catalogue()
     evidence = load_evidence(user_ids, now, months=evidence_months(programmes), cat=cat)
     return {
-        uid: Standing(uid, ev, [(p, evaluate(p, ev, cat, now, versions)) for p in programmes])
+        uid: Standing(uid, ev, [(p, evaluate(p, ev, cat, now, versions, tz)) for p in programmes])
         for uid, ev in evidence.items()
     }
 
