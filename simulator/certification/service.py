@@ -55,8 +55,12 @@ class CertificationError(Exception):
 # --------------------------------------------------------------------------------------------
 
 
-def shipped_programme_items() -> list[ContentItem]:
+def shipped_programme_items(*, check: bool = True) -> list[ContentItem]:
     """The repository's programmes as content items, after checking what they name exists.
+
+    Args:
+        check: check the references against the repository's scenarios and quizzes (``flask content
+            load`` does; the fallback load of :func:`current_programmes` skips the slow library parse).
 
     Raises:
         ProgrammeError: a file is invalid, or names a scenario or quiz the repository does not ship.
@@ -64,11 +68,11 @@ def shipped_programme_items() -> list[ContentItem]:
     import quizzes.definitions
     import scenarios
 
-    library = {s.id: s.category for s in scenarios.load_library().values()}
-    quiz_keys = set(quizzes.definitions.load_definitions())
+    library = {s.id: s.category for s in scenarios.load_library().values()} if check else {}
+    quiz_keys = set(quizzes.definitions.load_definitions()) if check else set()
     items = []
     for programme in load_programmes().values():
-        problems = check_references(programme, library, quiz_keys)
+        problems = check_references(programme, library, quiz_keys) if check else []
         if problems:
             raise ProgrammeError(f"{programme.id}.yaml", [("", "\n".join(problems))])
         items.append(ContentItem(
@@ -92,7 +96,7 @@ def current_programmes() -> list[tuple[Programme, ContentVersion]]:
     """The programmes in force, with their content rows (loads the shipped ones if none is loaded yet)."""
     rows = current_content(KIND)
     if not rows:
-        sync_content(KIND, shipped_programme_items())
+        sync_content(KIND, shipped_programme_items(check=False))
         rows = current_content(KIND)
     return [(_parse(row), row) for row in rows]
 
