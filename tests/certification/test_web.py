@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import event
 
 from simulator.certification import service
+from simulator.certification.evaluate import add_months
 from simulator.certification.models import Certificate, CertificationEvent, CertificationNotice
 from simulator.extensions import db
 from simulator.models import Attempt, QuizAttempt, Role, User, utcnow
@@ -338,3 +339,31 @@ def test_content_load_stores_the_shipped_programme(app, runner):
         assert row.version == programme.version
     lint = runner.invoke(args=["certify", "lint"])
     assert lint.exit_code == 0 and "认证方案检查通过" in lint.output
+
+
+def test_renewal_inside_the_window_issues_a_new_certificate_that_keeps_the_time_left(world, client, auth):
+    trainee = auth.login(Role.TRAINEE)
+    now = utcnow()
+    with world.app_context():
+        user = db.session.get(User, trainee.id)
+        gen_attempt(user, "c1", 80, now - timedelta(days=340))
+        gen_quiz(user, True, now - timedelta(days=340))
+        service.refresh([user.id], now - timedelta(days=339))
+        [old] = certificates(user.id)
+        old_expiry = old.expires_at
+        assert service.refresh([user.id], now).renewed == 0  # the window is open, but no fresh evidence
+    page = client.get("/certification/").get_data(as_text=True)
+    assert 'data-level="basic" data-status="renewal_open"' in page
+    assert "复认证窗口已于" in page and 'data-requirement="cx" data-state="expired"' in page
+    home = client.get("/").get_data(as_text=True)
+    assert "复认证窗口已开放" in home
+    with world.app_context():
+        gen_attempt(db.session.get(User, trainee.id), "c2", 77)
+    page = client.get("/certification/").get_data(as_text=True)
+    assert 'data-level="basic" data-status="certified"' in page
+    with world.app_context():
+        old, new = certificates(trainee.id)
+        assert new.renewal_of_id == old.id and events(new.id) == ["renewed"]
+        assert new.expires_at == add_months(old_expiry, 12)
+        assert old.revoked_at is None
+    assert "复认证完成" in client.get("/").get_data(as_text=True)
