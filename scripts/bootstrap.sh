@@ -11,6 +11,16 @@ if [ ! -x .venv/bin/python ]; then
   echo "==> 创建虚拟环境 .venv"
   "$PY" -m venv .venv
 fi
+# Certificate PDFs embed a TrueType Chinese font (simulator/certification/pdf.py): Debian's WenQuanYi Zen Hei.
+if [ -z "${CERT_FONT_PATH:-}" ] && [ ! -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]; then
+  echo "==> 安装证书 PDF 所需的中文字体 fonts-wqy-zenhei"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-wqy-zenhei >/dev/null; }; then
+    echo "错误:无法安装中文字体 fonts-wqy-zenhei,证书 PDF 将无法生成。" >&2
+    echo "请手动运行 sudo apt-get install fonts-wqy-zenhei,或设置 CERT_FONT_PATH 指向一个 TrueType 中文字体文件。" >&2
+    exit 1
+  fi
+fi
 stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)${extras:+-$extras}"
 if [ -f "$stamp" ]; then
   # The learned scorer is built from the repository's data; this is quick when it is up to date.

@@ -61,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import models  # noqa: F401  (register tables with the metadata)
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
+    from .certification.views import bp as certify_bp
     from .cli import register_cli
     from .errors import register_error_handlers
     from .headers import register_security_headers
@@ -81,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(jobs_bp)
     app.register_blueprint(review_bp)
     init_jobs(app)
+    app.register_blueprint(certify_bp)
 
     app.before_request(enforce_roles)
     register_error_handlers(app)

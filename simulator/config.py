@@ -57,6 +57,8 @@ def default_config(instance_path: str) -> dict:
         # redis://...; JOBS_IMMEDIATE runs a job inside the request that submits it (tests only).
         "JOBS_URL": None,
         "JOBS_IMMEDIATE": False,
+        # A TrueType CJK font for certificate PDFs ("path" or "path#index"); default: fonts-wqy-zenhei.
+        "CERT_FONT_PATH": "",
     }
 
 
@@ -76,6 +78,7 @@ def load_environment(config: dict) -> None:
         "LOGIN_ACCOUNT_RATE_LIMIT",
         "DISPLAY_TZ",
         "JOBS_URL",
+        "CERT_FONT_PATH",
     ):
         if os.environ.get(key):
             config[key] = os.environ[key]

@@ -8,15 +8,18 @@ from .content import ContentItem
 
 
 def shipped_content() -> Iterator[tuple[str, list[ContentItem]]]:
-    """Yield (kind, items) for scenarios, questions and quizzes.
+    """Yield (kind, items) for scenarios, questions, quizzes and certification programmes.
 
     Raises:
-        scenarios.ValidationError / quizzes.ValidationError: the shipped content is invalid; nothing
+        scenarios.ValidationError / quizzes.ValidationError / ProgrammeError: the shipped content is
+            invalid (a programme also when it names a scenario or quiz that is not shipped); nothing
             of that kind is loaded.
     """
     import quizzes.bank
     import quizzes.definitions
     import scenarios
+
+    from .certification.service import shipped_programme_items
 
     library = scenarios.load_library()
     yield (
@@ -36,3 +39,4 @@ def shipped_content() -> Iterator[tuple[str, list[ContentItem]]]:
             for d in definitions.values()
         ],
     )
+    yield "programme", shipped_programme_items()
