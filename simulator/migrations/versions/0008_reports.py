@@ -1,0 +1,62 @@
+"""reports: user hire date and post, group HR site assignments, export audit
+
+Revision ID: 0008_reports
+Revises: 0007_job
+Create Date: 2026-12-02 12:10:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0008_reports'
+down_revision = '0007_job'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('hired_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('position', sa.String(length=40), server_default='', nullable=False))
+        batch_op.create_index(batch_op.f('ix_user_hired_on'), ['hired_on'], unique=False)
+
+    op.create_table('hr_site',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_hr_site_site_id_site'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_hr_site_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'site_id', name=op.f('pk_hr_site'))
+    )
+    op.create_table('report_export',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('format', sa.String(length=10), nullable=False),
+    sa.Column('filters', sa.JSON(), nullable=False),
+    sa.Column('job_id', sa.String(length=32), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('row_count', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_report_export_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_export'))
+    )
+    with op.batch_alter_table('report_export', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_export_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_report_export_job_id'), ['job_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_report_export_user_id'), ['user_id'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('report_export', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_export_user_id'))
+        batch_op.drop_index(batch_op.f('ix_report_export_job_id'))
+        batch_op.drop_index(batch_op.f('ix_report_export_created_at'))
+    op.drop_table('report_export')
+    op.drop_table('hr_site')
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_hired_on'))
+        batch_op.drop_column('position')
+        batch_op.drop_column('hired_on')
