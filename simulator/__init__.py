@@ -68,6 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .main.views import bp as main_bp
     from .play.views import bp as play_bp
     from .quiz.views import bp as quiz_bp
+    from .reports.views import bp as reports_bp
     from .security import enforce_roles
     from .templating import register_templating
 
@@ -77,6 +78,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(play_bp)
     app.register_blueprint(quiz_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(reports_bp)
     init_jobs(app)
 
     app.before_request(enforce_roles)

@@ -54,6 +54,14 @@ def default_config(instance_path: str) -> dict:
         # redis://...; JOBS_IMMEDIATE runs a job inside the request that submits it (tests only).
         "JOBS_URL": None,
         "JOBS_IMMEDIATE": False,
+        # HR reports' xAPI export (simulator/reports/xapi.py): the LRS endpoint (empty: JSON file only),
+        # its basic-auth account, retries with growing waits, and the home page naming accounts and activities.
+        "XAPI_LRS_URL": None,
+        "XAPI_LRS_USERNAME": None,
+        "XAPI_LRS_PASSWORD": None,
+        "XAPI_LRS_RETRIES": 3,
+        "XAPI_LRS_BACKOFF_S": 1.0,
+        "XAPI_HOMEPAGE": None,
     }
 
 
@@ -73,6 +81,10 @@ def load_environment(config: dict) -> None:
         "LOGIN_ACCOUNT_RATE_LIMIT",
         "DISPLAY_TZ",
         "JOBS_URL",
+        "XAPI_LRS_URL",
+        "XAPI_LRS_USERNAME",
+        "XAPI_LRS_PASSWORD",
+        "XAPI_HOMEPAGE",
     ):
         if os.environ.get(key):
             config[key] = os.environ[key]

@@ -17,6 +17,7 @@ NAVIGATION = [
     ("play.catalogue", "情景演练", {Role.TRAINEE}),
     ("quiz.index", "知识测验", {Role.TRAINEE}),
     ("play.review", "学员演练记录", {Role.TRAINER, Role.HR}),
+    ("reports.dashboard", "考核报表", {Role.HR, Role.ADMIN}),
     ("quiz.analysis", "题目分析", {Role.TRAINER}),
     ("quiz.bank", "题库管理", {Role.TRAINER, Role.ADMIN}),
     ("main.content", "内容库", {Role.TRAINER, Role.ADMIN}),

@@ -72,6 +72,10 @@ class Filters:
             "period": self.period,
         }
 
+    def link_args(self) -> dict[str, Any]:
+        """Keyword arguments for ``url_for`` that carry these filters to a drill-down page."""
+        return {key: value for key, value in self.to_params().items() if value}
+
     def query_args(self) -> list[tuple[str, str]]:
         """(name, value) pairs for a URL that reproduces these filters."""
         pairs: list[tuple[str, str]] = [("site", str(site_id)) for site_id in (() if self.all_sites else self.site_ids)]
