@@ -350,3 +350,20 @@ class ReportExport(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
 
     user: Mapped[User] = relationship()
+
+
+class TurnSkill(db.Model):
+    """How many of a turn's checklist items of one skill were done (hits) or missed, from ``Turn.breakdown``.
+
+    Written beside every new turn (``simulator.reports.skills``) so that reports add up skills with
+    plain SQL instead of parsing every turn's JSON; a turn without skill items gets one row with
+    ``skill = ""`` so it counts as processed.
+    """
+
+    __tablename__ = "turn_skill"
+
+    turn_id: Mapped[int] = mapped_column(ForeignKey("turn.id", ondelete="CASCADE"), primary_key=True)
+    skill: Mapped[str] = mapped_column(String(40), primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    hits: Mapped[int] = mapped_column(default=0)
+    misses: Mapped[int] = mapped_column(default=0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +34,14 @@ from ..models import (
     Role,
     Site,
     Turn,
+    TurnSkill,
     User,
     utcnow,
 )
 from ..templating import to_local
 from . import service
 from .service import CATEGORY_LABELS, ENDING_KIND_LABELS, MODES, PASS_MARK, FilterError, Filters
+from .skills import sync_missing
 
 CHUNK = 5000
 KIND_LABELS = {"attempts": "演练记录", "turns": "对话明细", "quizzes": "测验成绩", "xapi": "xAPI 学习记录"}
@@ -52,6 +54,7 @@ ALLOWED_FORMATS = {
 }
 # Text that a spreadsheet would read as a formula (or a DDE payload) when it starts with one of these.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
 
 
 class ExportRefused(ValueError):
@@ -68,10 +71,27 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def neutralise_row(row: list[Any]) -> list[Any]:
+    """:func:`neutralise` on every cell, inlined (an export calls it millions of times)."""
+    return ["'" + v if v.__class__ is str and v[:1] in _FORMULA_STARTS else v for v in row]
+
+
 def local(value: datetime | None) -> datetime | None:
     """A stored UTC time as the naive local time a spreadsheet shows (DISPLAY_TZ)."""
     converted = to_local(value)
     return converted.replace(tzinfo=None, microsecond=0) if converted is not None else None
+
+
+class LocalTimes:
+    """:func:`local` with the zone looked up once (per export, not per cell)."""
+
+    def __init__(self) -> None:
+        self.zone = service.display_zone()
+
+    def __call__(self, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC).astimezone(self.zone).replace(tzinfo=None, microsecond=0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -100,7 +120,7 @@ class XlsxSink:
         self.rows = 0
 
     def write(self, row: list[Any]) -> None:
-        self.sheet.append([neutralise(value) for value in row])
+        self.sheet.append(neutralise_row(row))
         self.rows += 1
 
     def close(self) -> None:
@@ -119,21 +139,12 @@ class CsvSink:
         self.rows = 0
 
     def write(self, row: list[Any]) -> None:
-        self.writer.writerow([_csv_value(value) for value in row])
+        # csv writes None as "" and dates as str() gives them: 2026-03-02 10:00:00, 2026-01-10
+        self.writer.writerow(neutralise_row(row))
         self.rows += 1
 
     def close(self) -> None:
         self.handle.close()
-
-
-def _csv_value(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, date):
-        return value.isoformat()
-    return neutralise(value)
 
 
 SINKS = {"xlsx": XlsxSink, "csv": CsvSink}
@@ -169,10 +180,14 @@ def _yes_no(value: bool | None) -> str:
 
 
 class _EndingTitles:
-    """Ending id → title per content version, loaded once per version the export meets."""
+    """Ending id → title and the category, per content version, loaded once per version the export meets.
+
+    Read in Python: a scenario's JSON is tens of kilobytes, too much to extract from on every row.
+    """
 
     def __init__(self) -> None:
         self._cache: dict[int, dict[str, str]] = {}
+        self.categories: dict[int, str] = {}
 
     def load(self, content_ids: set[int]) -> None:
         missing = content_ids - self._cache.keys()
@@ -182,6 +197,7 @@ class _EndingTitles:
             select(ContentVersion.id, ContentVersion.data).where(ContentVersion.id.in_(missing))
         ):
             endings = (data or {}).get("endings") or {}
+            self.categories[content_id] = CATEGORY_LABELS.get((data or {}).get("category", ""), "")
             self._cache[content_id] = {
                 key: (value or {}).get("title", key) for key, value in endings.items() if isinstance(value, dict)
             }
@@ -190,6 +206,11 @@ class _EndingTitles:
         if not ending:
             return ""
         return self._cache.get(content_id, {}).get(ending, ending)
+
+
+def _core(statement: Any) -> list[Any]:
+    """Rows of a column query through Core (plain tuples; the ORM's row loading costs seconds at 100,000)."""
+    return db.session.connection().execute(statement).all()
 
 
 def _attempt_columns():
@@ -204,7 +225,6 @@ def _attempt_columns():
         Site.name.label("site"),
         Attempt.scenario_key,
         ContentVersion.title,
-        ContentVersion.data["category"].as_string().label("category"),
         Attempt.scenario_version,
         Attempt.mode,
         Attempt.started_at,
@@ -215,8 +235,12 @@ def _attempt_columns():
     )
 
 
-def attempt_chunks(f: Filters, chunk: int = CHUNK) -> Iterator[list[Any]]:
-    """The filtered attempts with their user, site and scenario, in id order, ``chunk`` rows at a time."""
+def attempt_chunks(f: Filters, chunk: int = CHUNK) -> Iterator[tuple[list[Any], Any]]:
+    """The filtered attempts with their user, site and scenario, in id order, ``chunk`` rows at a time.
+
+    Yields ``(rows, ids)`` where ``ids`` is a subquery of the chunk's attempt ids, for the per-chunk
+    queries of other tables (the database filters; no thousands of bound ids).
+    """
     conditions = service.attempt_conditions(f)
     base = (
         select(*_attempt_columns())
@@ -230,10 +254,15 @@ def attempt_chunks(f: Filters, chunk: int = CHUNK) -> Iterator[list[Any]]:
     )
     last = 0
     while True:
-        rows = db.session.execute(base.where(Attempt.id > last)).all()
+        rows = _core(base.where(Attempt.id > last))
         if not rows:
             return
-        yield rows
+        ids = (
+            select(Attempt.id)
+            .join(User, Attempt.user_id == User.id)
+            .where(*conditions, Attempt.id > last, Attempt.id <= rows[-1].id)
+        )
+        yield rows, ids
         last = rows[-1].id
 
 
@@ -244,33 +273,37 @@ def count_attempts(f: Filters) -> int:
 def attempt_rows(f: Filters, progress: Callable[[int], None]) -> Iterator[list[Any]]:
     """One row per attempt: who, where, which scenario, when (local), score, band, ending, per-skill %."""
     endings = _EndingTitles()
-    skill_order = list(scoring.SKILL_LABELS)
+    local_time = LocalTimes()
+    skill_index = {skill: i for i, skill in enumerate(scoring.SKILL_LABELS)}
+    no_skills = [None] * len(skill_index)
+    band_for = scoring.band_for
     done = 0
-    for rows in attempt_chunks(f):
-        ids = [row.id for row in rows]
+    for rows, ids in attempt_chunks(f):
         endings.load({row.content_id for row in rows})
-        skills: dict[int, dict[str, int | None]] = {}
-        for attempt_id, skill, hits, misses in service.skill_tally(ids, Turn.attempt_id):
-            skills.setdefault(attempt_id, {})[skill] = service.skill_percent(hits, misses)
+        skills: dict[int, list[int | None]] = {}
+        for attempt_id, skill, hits, misses in service.skill_tally(ids, TurnSkill.attempt_id):
+            if skill in skill_index:
+                skills.setdefault(attempt_id, list(no_skills))[skill_index[skill]] = (
+                    round(100 * hits / (hits + misses)) if hits + misses else None
+                )
         turns = dict(
-            db.session.execute(
+            _core(
                 select(Turn.attempt_id, func.count(Turn.id)).where(Turn.attempt_id.in_(ids)).group_by(Turn.attempt_id)
-            ).all()
+            )
         )
         for row in rows:
             finished = row.finished_at is not None
             score = row.final_score
-            per_skill = skills.get(row.id, {})
             yield [
                 row.id, row.username, row.display_name, row.site, row.position, row.hired_on,
-                row.scenario_key, row.title or row.scenario_key, CATEGORY_LABELS.get(row.category or "", ""),
-                row.scenario_version, MODES.get(row.mode, row.mode), local(row.started_at), local(row.finished_at),
-                "已完成" if finished else "未完成", score,
-                scoring.band_for(score) if score is not None else "",
-                _yes_no(score >= PASS_MARK) if finished and score is not None else "",
+                row.scenario_key, row.title or row.scenario_key, endings.categories.get(row.content_id, ""),
+                row.scenario_version, MODES.get(row.mode, row.mode), local_time(row.started_at),
+                local_time(row.finished_at), "已完成" if finished else "未完成", score,
+                band_for(score) if score is not None else "",
+                ("是" if score >= PASS_MARK else "否") if finished and score is not None else "",
                 endings.title(row.content_id, row.ending), ENDING_KIND_LABELS.get(row.ending_kind or "", ""),
                 turns.get(row.id, 0),
-                *(per_skill.get(skill) for skill in skill_order),
+                *skills.get(row.id, no_skills),
             ]  # fmt: skip
         done += len(rows)
         progress(done)
@@ -333,7 +366,7 @@ def turn_chunks(f: Filters, chunk: int = CHUNK) -> Iterator[list[Any]]:
     )
     last = 0
     while True:
-        rows = db.session.execute(base.where(Turn.id > last)).all()
+        rows = _core(base.where(Turn.id > last))
         if not rows:
             return
         yield rows
@@ -394,7 +427,7 @@ def quiz_chunks(f: Filters, chunk: int = CHUNK) -> Iterator[list[Any]]:
     )
     last = 0
     while True:
-        rows = db.session.execute(base.where(QuizAttempt.id > last)).all()
+        rows = _core(base.where(QuizAttempt.id > last))
         if not rows:
             return
         yield rows
@@ -497,6 +530,7 @@ def _table_job(kind: str, fmt: str) -> Callable[..., dict[str, Any]]:
     def run(ctx: JobContext, *, audit_id: int, filters: dict[str, Any]) -> dict[str, Any]:
         try:
             f = _job_filters(ctx, filters)
+            sync_missing()
             total = TABLES[kind][2](f)
             ctx.progress(0, total, f"共 {total:,} 行")
             path = ctx.result_path(_file_name(kind, f, fmt))

@@ -17,13 +17,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import Select, and_, case, func, literal, or_, select, true, union
+from sqlalchemy import Select, and_, case, func, or_, select, union
 from sqlalchemy.sql import ColumnElement
 
 import scoring
 
 from ..extensions import db
-from ..models import Attempt, ContentVersion, HrSite, QuizAttempt, Role, Site, Turn, User
+from ..models import Attempt, ContentVersion, HrSite, QuizAttempt, Role, Site, Turn, TurnSkill, User
+from .skills import sync_missing
 
 PASS_MARK = 55  # a role-play attempt passes at 合格 or better (scoring.bands)
 MODES = {"practice": "练习", "assessment": "考核"}
@@ -299,54 +300,29 @@ def _passed() -> ColumnElement[bool]:
 
 
 # --------------------------------------------------------------------------------------------
-# Skill tallies from Turn.breakdown (hits and misses carry a skill tag), in the database
+# Skill tallies: hits and misses per skill tag, summed from turn_skill (see skills.py)
 # --------------------------------------------------------------------------------------------
-
-
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
-
-
-def _skill_elements(kind: str):
-    """A table of the ``kind`` ("hits" / "misses") list items of each turn, and their skill column."""
-    if _dialect() == "postgresql":
-        elements = func.json_array_elements(Turn.breakdown.op("->")(kind)).table_valued("value").lateral()
-        return elements, elements.c.value.op("->>")("skill")
-    elements = func.json_each(Turn.breakdown, f"$.{kind}").table_valued("value")
-    return elements, func.json_extract(elements.c.value, "$.skill")
 
 
 def skill_tally(attempt_ids: Any, *group_by: Any) -> list[tuple]:
     """Hits and misses per skill over the turns of ``attempt_ids`` (a subquery or a list of ids).
 
-    Returns rows ``(*group_by values, skill, hits, misses)``; the groups are columns of ``Turn``,
-    ``Attempt`` or ``User`` (attempts and users are joined in when asked for).
+    Returns rows ``(*group_by values, skill, hits, misses)``; the groups are columns of
+    ``TurnSkill`` (``attempt_id``), ``Attempt`` or ``User`` (attempts and users are joined in when asked for).
     """
-    parts = []
-    for kind in ("hits", "misses"):
-        elements, skill = _skill_elements(kind)
-        query = (
-            select(
-                *group_by,
-                skill.label("skill"),
-                literal(1 if kind == "hits" else 0).label("is_hit"),
-            )
-            .select_from(Turn)
-            .join(elements, true())
-            .where(Turn.attempt_id.in_(attempt_ids))
-        )
-        if any(getattr(column, "table", None) in (Attempt.__table__, User.__table__) for column in group_by):
-            query = query.join(Attempt, Turn.attempt_id == Attempt.id)
-            if any(getattr(column, "table", None) is User.__table__ for column in group_by):
-                query = query.join(User, Attempt.user_id == User.id)
-        parts.append(query)
-    both = parts[0].union_all(parts[1]).subquery()
-    keys = [both.c[column.key] for column in group_by]
-    hits = func.sum(both.c.is_hit)
-    rows = db.session.execute(
-        select(*keys, both.c.skill, hits, func.count() - hits).group_by(*keys, both.c.skill)
-    ).all()
-    return [(*row[:-2], int(row[-2] or 0), int(row[-1] or 0)) for row in rows if row[len(keys)]]
+    query = (
+        select(*group_by, TurnSkill.skill, func.sum(TurnSkill.hits), func.sum(TurnSkill.misses))
+        .select_from(TurnSkill)
+        .where(TurnSkill.attempt_id.in_(attempt_ids), TurnSkill.skill != "")
+        .group_by(*group_by, TurnSkill.skill)
+    )
+    tables = {getattr(column, "table", None) for column in group_by}
+    if tables & {Attempt.__table__, User.__table__}:
+        query = query.join(Attempt, TurnSkill.attempt_id == Attempt.id)
+        if User.__table__ in tables:
+            query = query.join(User, Attempt.user_id == User.id)
+    # Core execution: plain tuples, without the ORM's row loading (exports call this per chunk)
+    return db.session.connection().execute(query).all()
 
 
 @dataclass
@@ -496,6 +472,7 @@ def scenario_titles() -> dict[str, tuple[str, str]]:
 
 def dashboard(f: Filters) -> Dashboard:
     """Every figure of the HR dashboard for the filters (a fixed number of queries)."""
+    sync_missing()
     spans = buckets(f)
     trend = [TrendPoint(bucket.label, bucket.start) for bucket in spans]
     index = bucket_column(Attempt.started_at, spans).label("bucket")
@@ -673,6 +650,7 @@ class TraineeRecord:
 
 def trainee_record(trainee: User, f: Filters) -> TraineeRecord:
     """A trainee's attempts (with per-attempt skill scores), quiz results and skill profile for the period."""
+    sync_missing()
     conditions = [Attempt.user_id == trainee.id, *_period_conditions(Attempt.started_at, f)]
     if f.mode:
         conditions.append(Attempt.mode == f.mode)
@@ -694,7 +672,7 @@ def trainee_record(trainee: User, f: Filters) -> TraineeRecord:
     ).all()
     ids = [row.id for row in attempt_rows]
     per_attempt: dict[int, list[tuple[str, int, int]]] = {}
-    for attempt_id, skill, hits, misses in skill_tally(ids, Turn.attempt_id) if ids else []:
+    for attempt_id, skill, hits, misses in skill_tally(ids, TurnSkill.attempt_id) if ids else []:
         per_attempt.setdefault(attempt_id, []).append((skill, hits, misses))
     attempts = [
         {
@@ -749,6 +727,7 @@ class ScenarioReport:
 
 def scenario_report(key: str, f: Filters) -> ScenarioReport:
     """One scenario across the chosen sites: totals, endings, skills, average score per node, per site."""
+    sync_missing()
     scoped = replace(f, category="")
     titles = scenario_titles()
     title = titles.get(key, (key, ""))[0]
@@ -832,6 +811,7 @@ class SkillReport:
 
 def skill_report(skill: str, f: Filters) -> SkillReport:
     """One skill across the chosen sites: by scenario and by trainee (weakest first)."""
+    sync_missing()
     finished_ids = attempts_select(f, Attempt.id).where(Attempt.finished_at.is_not(None))
     overall = next((fig for fig in skill_figures(skill_tally(finished_ids)) if fig.skill == skill), None)
     titles = scenario_titles()

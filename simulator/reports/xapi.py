@@ -197,11 +197,11 @@ def statements(f: Filters, homepage: str, progress: Callable[[int], None]) -> It
     """Every statement of the filtered attempts and quiz attempts (one turns query per chunk)."""
     builder = StatementBuilder(homepage)
     done = 0
-    for rows in exports.attempt_chunks(f):
+    for rows, ids in exports.attempt_chunks(f):
         by_attempt: dict[int, list[Any]] = {}
         for turn in db.session.execute(
             select(Turn.id, Turn.attempt_id, Turn.node, Turn.score, Turn.reply, Turn.submitted_at)
-            .where(Turn.attempt_id.in_([row.id for row in rows]))
+            .where(Turn.attempt_id.in_(ids))
             .order_by(Turn.attempt_id, Turn.index)
         ):
             by_attempt.setdefault(turn.attempt_id, []).append(turn)

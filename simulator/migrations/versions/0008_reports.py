@@ -1,4 +1,4 @@
-"""reports: user hire date and post, group HR site assignments, export audit
+"""reports: user hire date and post, group HR site assignments, export audit, per-turn skill tallies
 
 Revision ID: 0008_reports
 Revises: 0007_job
@@ -47,9 +47,53 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_report_export_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_report_export_job_id'), ['job_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_report_export_user_id'), ['user_id'], unique=False)
+    op.create_table('turn_skill',
+    sa.Column('turn_id', sa.Integer(), nullable=False),
+    sa.Column('skill', sa.String(length=40), nullable=False),
+    sa.Column('attempt_id', sa.Integer(), nullable=False),
+    sa.Column('hits', sa.Integer(), nullable=False),
+    sa.Column('misses', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['attempt_id'], ['attempt.id'], name=op.f('fk_turn_skill_attempt_id_attempt'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['turn_id'], ['turn.id'], name=op.f('fk_turn_skill_turn_id_turn'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('turn_id', 'skill', name=op.f('pk_turn_skill'))
+    )
+    with op.batch_alter_table('turn_skill', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_turn_skill_attempt_id'), ['attempt_id'], unique=False)
+    # Existing turns get their tallies here; new ones as they are recorded (simulator/reports/skills.py).
+    _backfill_turn_skills(op.get_bind())
+
+
+def _backfill_turn_skills(connection):
+    """A frozen copy of simulator.reports.skills.skill_rows, so this revision never depends on later code."""
+    turn = sa.table('turn', sa.column('id', sa.Integer), sa.column('attempt_id', sa.Integer), sa.column('breakdown', sa.JSON))
+    turn_skill = sa.table('turn_skill', sa.column('turn_id', sa.Integer), sa.column('skill', sa.String),
+                          sa.column('attempt_id', sa.Integer), sa.column('hits', sa.Integer), sa.column('misses', sa.Integer))
+    last = 0
+    while True:
+        rows = connection.execute(
+            sa.select(turn.c.id, turn.c.attempt_id, turn.c.breakdown).where(turn.c.id > last).order_by(turn.c.id).limit(2000)
+        ).all()
+        if not rows:
+            return
+        values = []
+        for turn_id, attempt_id, breakdown in rows:
+            tally = {}
+            for key, slot in (('hits', 0), ('misses', 1)):
+                for item in (breakdown or {}).get(key) or []:
+                    skill = (item or {}).get('skill') or ''
+                    if skill:
+                        tally.setdefault(skill[:40], [0, 0])[slot] += 1
+            values += [{'turn_id': turn_id, 'attempt_id': attempt_id, 'skill': skill, 'hits': h, 'misses': m}
+                       for skill, (h, m) in tally.items()] or [
+                {'turn_id': turn_id, 'attempt_id': attempt_id, 'skill': '', 'hits': 0, 'misses': 0}]
+        connection.execute(turn_skill.insert(), values)
+        last = rows[-1][0]
 
 
 def downgrade():
+    with op.batch_alter_table('turn_skill', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_turn_skill_attempt_id'))
+    op.drop_table('turn_skill')
     with op.batch_alter_table('report_export', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_export_user_id'))
         batch_op.drop_index(batch_op.f('ix_report_export_job_id'))
