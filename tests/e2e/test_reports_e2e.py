@@ -38,7 +38,7 @@ def _attempt(user, content, started, score, index):
 
 @pytest.fixture(scope="module")
 def report_data(live_app):
-    """Two sites of one group HR; attempts in March and April 2026 (not current content: catalogues stay as they are)."""
+    """Two sites of one group HR; attempts in March and April 2026 (content not current: catalogues unchanged)."""
     with live_app.app_context():
         sites = {name: Site(name=name) for name in (SITE_A, SITE_B)}
         db.session.add_all(sites.values())
@@ -75,7 +75,8 @@ def expected_ids(live_app, site_id, date_from, date_to):
         end = datetime.fromisoformat(date_to) + timedelta(days=1) - timedelta(hours=8)
         return sorted(db.session.scalars(
             db.select(Attempt.id).join(User, Attempt.user_id == User.id)
-            .where(User.site_id == site_id, User.role == "trainee", Attempt.started_at >= start, Attempt.started_at < end)
+            .where(User.site_id == site_id, User.role == "trainee")
+            .where(Attempt.started_at >= start, Attempt.started_at < end)
         ))  # fmt: skip
 
 
