@@ -116,7 +116,9 @@ class Trainee:
 
     def __init__(self, base: str, username: str, library, stats: Stats, rng: random.Random) -> None:
         self.base, self.username, self.library, self.stats, self.rng = base, username, library, stats, rng
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
         self.csrf = ""
         self.attempt_url = ""
         self.html = ""
@@ -157,8 +159,7 @@ class Trainee:
         text = self.rng.choice(references) if self.rng.random() < 0.8 else self.rng.choice(WEAK_REPLIES)
         started = time.perf_counter()
         status, html = self.request(
-            self.attempt_url + "/reply",
-            {"reply": text, "turn": turn, "client_token": token},
+            self.attempt_url + "/reply", {"reply": text, "turn": turn, "client_token": token},
             {"X-CSRFToken": self.csrf, "HX-Request": "true"},
         )
         elapsed = time.perf_counter() - started
@@ -259,18 +260,8 @@ def main() -> int:
         "PYTHONPATH": str(REPO),
     }
     gunicorn = [
-        str(Path(sys.executable).with_name("gunicorn")),
-        "-c",
-        str(conf),
-        "-w",
-        str(args.workers),
-        "-b",
-        f"127.0.0.1:{port}",
-        "--timeout",
-        "300",
-        "--log-level",
-        "warning",
-        "simulator:create_app()",
+        str(Path(sys.executable).with_name("gunicorn")), "-c", str(conf), "-w", str(args.workers),
+        "-b", f"127.0.0.1:{port}", "--timeout", "300", "--log-level", "warning", "simulator:create_app()",
     ]
     server = subprocess.Popen(gunicorn, cwd=REPO, env=env, start_new_session=True)
     try:
@@ -287,7 +278,8 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         rng = random.Random(args.seed)
         trainees = [
-            Trainee(base, f"bench{n:03d}", library, Stats(), random.Random(rng.random())) for n in range(args.trainees)
+            Trainee(base, f"bench{n:03d}", library, Stats(), random.Random(rng.random()))
+            for n in range(args.trainees)
         ]
         stats, seconds = run_phase(trainees, args.duration, tuple(args.think))
         report(f"{args.trainees} trainees, think time {args.think[0]:g}–{args.think[1]:g} s", stats, seconds)

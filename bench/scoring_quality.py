@@ -41,7 +41,8 @@ SHARED = ROOT.parent / "shared" / "eval" / "replies_v1.jsonl"
 def _baselines(rows: list[Scored], similarity: list[float]) -> tuple[list[Scored], list[Scored]]:
     length = [Scored(r.group, r.grade, float(r.length), r.length, r.kind, False, r.category) for r in rows]
     embed = [
-        Scored(r.group, r.grade, s, r.length, r.kind, False, r.category) for r, s in zip(rows, similarity, strict=True)
+        Scored(r.group, r.grade, s, r.length, r.kind, False, r.category)
+        for r, s in zip(rows, similarity, strict=True)
     ]
     return length, embed
 
@@ -88,15 +89,8 @@ def main() -> int:
         shared = [json.loads(line) for line in SHARED.read_text(encoding="utf-8").splitlines() if line.strip()]
         out = score_many([(r["reply"], r["references"], r["kind"]) for r in shared], encoder=encoder, model=model)
         rows = [
-            Scored(
-                r["situation"],
-                r["grade"],
-                float(o.score),
-                len(r["reply"]),
-                "refusal_reuse" if r.get("hard_refusal") else "",
-                bool(o.blockers),
-                r["kind"],
-            )
+            Scored(r["situation"], r["grade"], float(o.score), len(r["reply"]),
+                   "refusal_reuse" if r.get("hard_refusal") else "", bool(o.blockers), r["kind"])
             for r, o in zip(shared, out, strict=True)
         ]
         sims = [_similarity(store, r["reply"], r["references"]) for r in shared]

@@ -43,10 +43,8 @@ def main() -> None:
     nodes = library_nodes()
     corpus = load_corpus()
     step = max(1, len(corpus) // SAMPLE)
-    rows = [
-        (e.reply, nodes[(e.scenario, e.node)].references, nodes[(e.scenario, e.node)].rubric)
-        for e in corpus[::step][:SAMPLE]
-    ]
+    rows = [(e.reply, nodes[(e.scenario, e.node)].references, nodes[(e.scenario, e.node)].rubric)
+            for e in corpus[::step][:SAMPLE]]
     encoder = get_encoder()
     started = time.perf_counter()
     model = get_model(encoder.name)
