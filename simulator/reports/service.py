@@ -472,7 +472,7 @@ def scenario_titles() -> dict[str, tuple[str, str]]:
 
 def dashboard(f: Filters) -> Dashboard:
     """Every figure of the HR dashboard for the filters (a fixed number of queries)."""
-    sync_missing()
+    sync_missing(thorough=False)
     spans = buckets(f)
     trend = [TrendPoint(bucket.label, bucket.start) for bucket in spans]
     index = bucket_column(Attempt.started_at, spans).label("bucket")
@@ -650,7 +650,7 @@ class TraineeRecord:
 
 def trainee_record(trainee: User, f: Filters) -> TraineeRecord:
     """A trainee's attempts (with per-attempt skill scores), quiz results and skill profile for the period."""
-    sync_missing()
+    sync_missing(thorough=False)
     conditions = [Attempt.user_id == trainee.id, *_period_conditions(Attempt.started_at, f)]
     if f.mode:
         conditions.append(Attempt.mode == f.mode)
@@ -727,7 +727,7 @@ class ScenarioReport:
 
 def scenario_report(key: str, f: Filters) -> ScenarioReport:
     """One scenario across the chosen sites: totals, endings, skills, average score per node, per site."""
-    sync_missing()
+    sync_missing(thorough=False)
     scoped = replace(f, category="")
     titles = scenario_titles()
     title = titles.get(key, (key, ""))[0]
@@ -811,7 +811,7 @@ class SkillReport:
 
 def skill_report(skill: str, f: Filters) -> SkillReport:
     """One skill across the chosen sites: by scenario and by trainee (weakest first)."""
-    sync_missing()
+    sync_missing(thorough=False)
     finished_ids = attempts_select(f, Attempt.id).where(Attempt.finished_at.is_not(None))
     overall = next((fig for fig in skill_figures(skill_tally(finished_ids)) if fig.skill == skill), None)
     titles = scenario_titles()

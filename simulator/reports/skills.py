@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, event, exists, insert, inspect, select
+from sqlalchemy import delete, event, exists, func, insert, inspect, select
 
 from ..extensions import db
 from ..models import Turn, TurnSkill
@@ -66,8 +66,16 @@ def backfill(connection) -> int:
         last = rows[-1].id
 
 
-def sync_missing() -> int:
-    """Catch up the tallies of turns written without the ORM (a cheap index check when none are missing)."""
+def sync_missing(*, thorough: bool = True) -> int:
+    """Catch up the tallies of turns written without the ORM; returns how many turns were caught up.
+
+    ``thorough=False`` (pages) only compares the newest turn with the newest tally, two index lookups,
+    which catches turns appended in bulk; the thorough check (exports, a job) looks at every turn.
+    """
+    if not thorough:
+        newest_turn = db.session.scalar(select(func.max(Turn.id)))
+        if newest_turn is None or newest_turn == db.session.scalar(select(func.max(TurnSkill.turn_id))):
+            return 0
     if db.session.scalar(select(Turn.id).where(~exists().where(TurnSkill.turn_id == Turn.id)).limit(1)) is None:
         return 0
     done = backfill(db.session.connection())

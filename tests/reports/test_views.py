@@ -119,3 +119,13 @@ def test_user_model_is_untouched_by_filters(app, client, auth, data):
     client.get(f"/reports/?{RANGE}&position=管家")
     with app.app_context():
         assert db.session.get(User, data["mine"]).position == "管家"
+
+
+def test_bad_site_assignments_are_refused_in_chinese(app, client, auth, data):
+    with app.app_context():
+        trainee_id = data["mine"]
+    auth.login(Role.ADMIN)
+    response = client.post("/reports/access", data={"user_id": trainee_id, "sites": [data["site_b"]]})
+    assert response.status_code == 422 and "不是人事账号" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(db.select(HrSite)).all() == []
