@@ -195,3 +195,29 @@ def test_the_job_checks_the_scope_again_when_it_runs(app, gen, data):
         assert job.status == "failed" and "权限" in job.error
         audit = db.session.scalars(db.select(ReportExport)).one()
         assert audit.status == "failed" and audit.row_count is None
+
+
+@pytest.mark.app_config(JOBS_IMMEDIATE=False)
+def test_with_a_real_queue_the_page_polls_until_a_worker_has_written_the_file(app, client, auth, data, tmp_path):
+    from simulator.jobs import huey
+    from simulator.jobs.core import storage_for
+
+    saved = huey.storage, huey._immediate
+    try:
+        huey._immediate, huey.storage = False, storage_for(f"sqlite:///{tmp_path / 'jobs.sqlite3'}")
+        auth.login(Role.HR)
+        response = client.post(
+            "/reports/exports", data={"kind": "quizzes", "format": "csv", **FILTERS}, headers={"HX-Request": "true"}
+        )
+        html = response.get_data(as_text=True)
+        assert "排队中" in html and 'hx-trigger="every 1s"' in html  # the progress bar polls
+        job_id = html.split('id="job-')[1].split('"')[0]
+        task = huey.dequeue()
+        with app.app_context():
+            huey.execute(task)  # what `flask jobs worker` does
+        partial = client.get(f"/jobs/{job_id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+        assert "已完成" in partial and "下载 测验成绩" in partial and "hx-trigger" not in partial
+        with app.app_context():
+            assert db.session.scalars(db.select(ReportExport)).one().row_count == 2
+    finally:
+        huey.storage, huey._immediate = saved
