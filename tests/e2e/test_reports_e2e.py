@@ -127,3 +127,15 @@ def test_hr_filters_by_site_and_dates_and_exports_what_the_database_holds(page, 
     page.goto("/reports/exports")
     expect(page.locator("tr[data-export]")).to_have_count(2)
     expect(page.locator("tbody")).to_contain_text(str(len(wanted)))
+
+
+def test_hr_drills_down_to_a_trainee_and_a_skill(page, report_data):
+    login(page, HR_USERNAME)
+    page.goto("/reports/?from=2026-03-01&to=2026-04-30")
+    page.locator("#report-body").get_by_role("link", name="报表学员1").click()
+    expect(page.get_by_role("heading", name=re.compile("报表学员1"))).to_be_visible()
+    expect(page.locator("tbody tr")).to_have_count(19)  # every third day from 03-01 to 04-25
+    page.locator('svg[data-chart="skills"] a').first.click()
+    expect(page.get_by_role("heading", name=re.compile("技能:"))).to_be_visible()
+    expect(page.locator("main")).to_contain_text("报表学员1")
+    screenshot(page, "reports-skill")
