@@ -71,6 +71,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .play.views import bp as play_bp
     from .quiz.views import bp as quiz_bp
     from .review.views import bp as review_bp
+    from .reports.views import bp as reports_bp
     from .security import enforce_roles
     from .templating import register_templating
 
@@ -81,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(quiz_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(reports_bp)
     init_jobs(app)
     app.register_blueprint(certify_bp)
 

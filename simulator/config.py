@@ -59,6 +59,14 @@ def default_config(instance_path: str) -> dict:
         "JOBS_IMMEDIATE": False,
         # A TrueType CJK font for certificate PDFs ("path" or "path#index"); default: fonts-wqy-zenhei.
         "CERT_FONT_PATH": "",
+        # HR reports' xAPI export (simulator/reports/xapi.py): the LRS endpoint (empty: JSON file only),
+        # its basic-auth account, retries with growing waits, and the home page naming accounts and activities.
+        "XAPI_LRS_URL": None,
+        "XAPI_LRS_USERNAME": None,
+        "XAPI_LRS_PASSWORD": None,
+        "XAPI_LRS_RETRIES": 3,
+        "XAPI_LRS_BACKOFF_S": 1.0,
+        "XAPI_HOMEPAGE": None,
     }
 
 
@@ -79,6 +87,10 @@ def load_environment(config: dict) -> None:
         "DISPLAY_TZ",
         "JOBS_URL",
         "CERT_FONT_PATH",
+        "XAPI_LRS_URL",
+        "XAPI_LRS_USERNAME",
+        "XAPI_LRS_PASSWORD",
+        "XAPI_HOMEPAGE",
     ):
         if os.environ.get(key):
             config[key] = os.environ[key]

@@ -6,7 +6,7 @@ Every schema change goes through a migration in ``simulator/migrations`` (``flas
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -69,6 +69,9 @@ class User(UserMixin, db.Model):
     # Part of the id Flask-Login keeps in the session and the remember-me cookie: bumping it ends
     # every session of the user, including cookies copied before (issue 14.4).
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # HR cohorts (issue 13): the hire date and the post (岗位, e.g. 管家 / 客服 / 前台) from the roster.
+    hired_on: Mapped[date | None] = mapped_column(default=None, index=True)
+    position: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     site: Mapped[Site] = relationship(back_populates="users")
 
@@ -443,3 +446,49 @@ class ScorerVersion(db.Model):
     activated_at: Mapped[datetime | None] = mapped_column(default=None)
 
     candidate: Mapped[ScorerExample | None] = relationship()
+class HrSite(db.Model):
+    """A further site an HR user reports on (group-level HR); their own site is always included."""
+
+    __tablename__ = "hr_site"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ReportExport(db.Model):
+    """The audit of one report export: who asked, when, with which filters, and how many rows it held.
+
+    Kept apart from ``job`` so the record outlives ``flask jobs purge``.
+    """
+
+    __tablename__ = "report_export"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # attempts | turns | quizzes | xapi
+    format: Mapped[str] = mapped_column(String(10))  # xlsx | csv | json | lrs
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    job_id: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED.value)
+    row_count: Mapped[int | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    user: Mapped[User] = relationship()
+
+
+class TurnSkill(db.Model):
+    """How many of a turn's checklist items of one skill were done (hits) or missed, from ``Turn.breakdown``.
+
+    Written beside every new turn (``simulator.reports.skills``) so that reports add up skills with
+    plain SQL instead of parsing every turn's JSON; a turn without skill items gets one row with
+    ``skill = ""`` so it counts as processed.
+    """
+
+    __tablename__ = "turn_skill"
+
+    turn_id: Mapped[int] = mapped_column(ForeignKey("turn.id", ondelete="CASCADE"), primary_key=True)
+    skill: Mapped[str] = mapped_column(String(40), primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    hits: Mapped[int] = mapped_column(default=0)
+    misses: Mapped[int] = mapped_column(default=0)

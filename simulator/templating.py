@@ -19,6 +19,7 @@ NAVIGATION = [
     ("quiz.index", "知识测验", {Role.TRAINEE}),
     ("certify.mine", "我的认证", {Role.TRAINEE}),
     ("play.review", "学员演练记录", {Role.TRAINER, Role.HR}),
+    ("reports.dashboard", "考核报表", {Role.HR, Role.ADMIN}),
     ("quiz.analysis", "题目分析", {Role.TRAINER}),
     ("review.index", "评分复核", {Role.TRAINER, Role.ADMIN}),
     ("certify.cohort", "认证总览", {Role.TRAINER, Role.HR, Role.ADMIN}),

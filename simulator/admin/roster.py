@@ -16,6 +16,7 @@ import io
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import date
 
 from quizzes.xlsx import MAX_LISTED_ERRORS, SheetError, SheetLimits, control_character, read_sheet, shorten
 
@@ -29,9 +30,16 @@ HEADERS = {
     "项目": "site",
     "管理处": "site",
     "角色": "role",
+    # optional (HR report cohorts, issue 13)
+    "岗位": "position",
+    "入职日期": "hired_on",
 }
 REQUIRED = ("username", "display_name", "site", "role")
-COLUMN_LABELS = {"username": "工号", "display_name": "姓名", "site": "项目/管理处", "role": "角色"}
+COLUMN_LABELS = {
+    "username": "工号", "display_name": "姓名", "site": "项目/管理处", "role": "角色", "position": "岗位",
+    "hired_on": "入职日期",
+}  # fmt: skip
+DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 ROLE_NAMES = {
     "学员": Role.TRAINEE,
     "trainee": Role.TRAINEE,
@@ -73,6 +81,8 @@ class RosterRow:
     display_name: str
     site: str
     role: Role
+    position: str = ""  # empty: left as it is
+    hired_on: date | None = None  # None: left as it is
 
 
 @dataclass(frozen=True)
@@ -187,6 +197,11 @@ def parse_roster(filename: str, data: bytes, max_rows: int = 5000) -> list[Roste
             problems.append("姓名超过 60 个字")
         if len(cell["site"]) > 100:
             problems.append("项目/管理处名称超过 100 个字")
+        if len(cell.get("position", "")) > 40:
+            problems.append("岗位超过 40 个字")
+        hired_on = _parse_date(cell.get("hired_on", ""))
+        if cell.get("hired_on") and hired_on is None:
+            problems.append(f"入职日期“{cell['hired_on']}”无效(如 2026-01-31)")
         key = cell["username"].lower()
         if key and key in seen:
             problems.append(f"工号“{cell['username']}”与第 {seen[key]} 行重复")
@@ -195,7 +210,11 @@ def parse_roster(filename: str, data: bytes, max_rows: int = 5000) -> list[Roste
         if problems:
             errors.append(f"第 {line} 行:" + ";".join(problems) + "。")
         elif role is not None:
-            rows.append(RosterRow(line, cell["username"], cell["display_name"], cell["site"], role))
+            rows.append(
+                RosterRow(
+                    line, cell["username"], cell["display_name"], cell["site"], role, cell.get("position", ""), hired_on
+                )
+            )
     if errors:
         raise RosterError(errors)
     if not rows:
@@ -243,11 +262,26 @@ def apply_roster(rows: list[RosterRow], acting: User | None = None) -> RosterRes
             else:
                 user.display_name, user.role, user.site = row.display_name, row.role.value, site
                 updated.append(user.username)
+            if row.position:
+                user.position = row.position
+            if row.hired_on is not None:
+                user.hired_on = row.hired_on
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return RosterResult(created=created, updated=updated)
+
+
+def _parse_date(text: str) -> date | None:
+    """2026-01-31, 2026/1/31, 2026年1月31日 or an Excel date cell read as text; None when not a date."""
+    match = DATE_RE.match((text or "").strip())
+    if not match:
+        return None
+    try:
+        return date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
 
 
 def generate_initial_password() -> str:

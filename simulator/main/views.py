@@ -14,6 +14,7 @@ import scoring
 from ..content import current_content, current_version
 from ..extensions import db
 from ..models import Attempt, QuizAttempt, Role, Site, User
+from ..reports.service import trainee_table, visible_site_ids
 from ..security import any_role, public, roles_required
 
 bp = Blueprint("main", __name__)
@@ -27,7 +28,10 @@ def home():
     if role is Role.TRAINEE:
         return render_template("main/home_trainee.html", **_trainee_summary(current_user))
     if role in (Role.TRAINER, Role.HR):
-        return render_template(f"main/home_{role.value}.html", trainees=_site_trainees(current_user.site_id))
+        site_ids = visible_site_ids(current_user)
+        return render_template(
+            f"main/home_{role.value}.html", trainees=trainee_table(site_ids), several_sites=len(site_ids) > 1
+        )
     return render_template("main/home_admin.html", **_admin_summary())
 
 
@@ -136,30 +140,6 @@ def _trainee_summary(user: User) -> dict:
         "scenario_count": len(current_content("scenario")),
         "quiz_count": len(current_content("quiz")),
     }
-
-
-def _site_trainees(site_id: int) -> list[dict]:
-    trainees = (
-        db.session.execute(
-            db.select(User).where(User.site_id == site_id, User.role == Role.TRAINEE.value).order_by(User.username)
-        )
-        .scalars()
-        .all()
-    )
-    rows = []
-    for trainee in trainees:
-        played, best = db.session.execute(
-            db.select(func.count(Attempt.id), func.max(Attempt.final_score)).where(
-                Attempt.user_id == trainee.id, Attempt.finished_at.is_not(None)
-            )
-        ).one()
-        quizzes, passed = db.session.execute(
-            db.select(
-                func.count(QuizAttempt.id), func.count(QuizAttempt.id).filter(QuizAttempt.passed.is_(True))
-            ).where(QuizAttempt.user_id == trainee.id, QuizAttempt.submitted_at.is_not(None))
-        ).one()
-        rows.append({"user": trainee, "played": played, "best": best, "quizzes": quizzes, "passed": passed})
-    return rows
 
 
 def _admin_summary() -> dict:
