@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scenarios.loader import MANUALS_DIR, load_scenario, read_yaml, scenario_files
+from scenarios.loader import MANUALS_DIR, read_yaml, scenario_files
 from scenarios.manuals import check_source
 from scenarios.model import Branch, Problem, Scenario, ValidationError, When
 
@@ -62,11 +62,9 @@ def lint(path: str | Path | None = None, *, manuals_dir: str | Path | None = Non
         except ValidationError as exc:
             report.problems.extend(exc.problems)
             continue
-        report.problems.extend(_source_problems(data, file.name, manuals))
-        try:
-            scenario = load_scenario(file)
-        except ValidationError as exc:
-            report.problems.extend(exc.problems)
+        problems, scenario = check_document(data, file.name, manuals_dir=manuals, stem=file.stem)
+        report.problems.extend(problems)
+        if scenario is None:
             continue
         if scenario.id in seen:
             report.problems.append(
@@ -75,8 +73,40 @@ def lint(path: str | Path | None = None, *, manuals_dir: str | Path | None = Non
             continue
         seen[scenario.id] = file.name
         report.scenarios[scenario.id] = scenario
-        report.problems.extend(graph_problems(scenario, file.name))
     return report
+
+
+def check_document(
+    data: Any, file: str = "<data>", *, manuals_dir: str | Path | None = None, stem: str | None = None
+) -> tuple[list[Problem], Scenario | None]:
+    """Every check the linter makes on one scenario document (parsed YAML or a trainer's draft).
+
+    The file linter and the authoring pages both call this, so a draft is judged exactly as a
+    library file is.
+
+    Args:
+        data: The parsed document.
+        file: Name used in the problems.
+        manuals_dir: Where the manuals are (default: ``../shared/manuals``).
+        stem: The file stem the ``id`` must equal (None: no file, no such check).
+
+    Returns:
+        ``(problems, scenario)``; ``scenario`` is None when the schema check failed (the graph checks
+        then cannot run). The document is publishable only when ``problems`` is empty.
+    """
+    manuals = Path(manuals_dir) if manuals_dir is not None else MANUALS_DIR
+    problems = _source_problems(data, file, manuals)
+    scenario: Scenario | None = None
+    try:
+        scenario = Scenario.from_dict(data, file=file)
+    except ValidationError as exc:
+        problems.extend(exc.problems)
+    if stem is not None and isinstance(data, dict) and isinstance(data.get("id"), str) and data["id"] != stem:
+        problems.append(Problem(file, "id", f"'{data['id']}' 与文件名 '{stem}' 不一致"))
+        scenario = None
+    if scenario is not None:
+        problems.extend(graph_problems(scenario, file))
+    return problems, scenario
 
 
 def _source_problems(data: Any, file: str, manuals: Path) -> list[Problem]:

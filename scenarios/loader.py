@@ -62,13 +62,29 @@ def read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ValidationError([Problem(path.name, "", f"无法读取文件: {exc}")]) from exc
+    return parse_yaml_text(text, path.name)
+
+
+def parse_yaml_text(text: str, name: str = "<data>") -> Any:
+    """Parse YAML text strictly (duplicate keys are errors), as :func:`read_yaml` does for a file.
+
+    Args:
+        text: The YAML document (e.g. pasted into the authoring page's YAML tab).
+        name: Name used in error messages.
+
+    Returns:
+        The parsed data.
+
+    Raises:
+        ValidationError: When the text cannot be parsed; the path names the line.
+    """
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ValidationError([Problem(path.name, where, f"YAML 语法错误: {problem}")]) from exc
+        raise ValidationError([Problem(name, where, f"YAML 语法错误: {problem}")]) from exc
 
 
 def load_scenario(path: str | Path) -> Scenario:

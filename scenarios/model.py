@@ -745,14 +745,14 @@ def _check_references(
         return
     known = set(raw_nodes) | set(endings)
     if start is not None and start not in raw_nodes:
-        c.add("start", f"unknown node '{start}'")
+        c.add("start", f"unknown node '{start}':没有这个节点")
     has_timed_out = any(ending.kind == "timed_out" for ending in endings.values())
     for node_id, node in nodes.items():
         for index, branch in enumerate(node.branches):
             if branch.to not in known:
-                c.add(f"nodes.{node_id}.branches[{index}].to", f"unknown node '{branch.to}'")
+                c.add(f"nodes.{node_id}.branches[{index}].to", f"unknown node '{branch.to}':没有这个节点或结局")
         if node.on_timeout is not None and node.on_timeout.to not in known:
-            c.add(f"nodes.{node_id}.on_timeout.to", f"unknown node '{node.on_timeout.to}'")
+            c.add(f"nodes.{node_id}.on_timeout.to", f"unknown node '{node.on_timeout.to}':没有这个节点或结局")
         timed = node.time_limit_s is not None or scenario_limit is not None
         if node.on_timeout is not None and not timed:
             c.add(f"nodes.{node_id}.on_timeout", "节点没有 time_limit_s(场景也没有),on_timeout 永远不会生效")

@@ -60,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import models  # noqa: F401  (register tables with the metadata)
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
+    from .author.views import bp as author_bp
     from .cli import register_cli
     from .errors import register_error_handlers
     from .headers import register_security_headers
@@ -77,6 +78,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(play_bp)
     app.register_blueprint(quiz_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(author_bp)
     init_jobs(app)
 
     app.before_request(enforce_roles)

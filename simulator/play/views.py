@@ -13,6 +13,10 @@ from . import service
 
 bp = Blueprint("play", __name__, url_prefix="/play")
 
+# Who may play an attempt they own: trainees, and trainers/admins for the 试玩 (preview) attempts the
+# authoring pages start for them. Only trainees can start a counted attempt (``start``).
+PLAYERS = (Role.TRAINEE, Role.TRAINER, Role.ADMIN)
+
 NOTICES = {
     ("duplicate", True): "这条回复已经记录过了,不会重复计分。",
     ("duplicate", False): "这一轮已经在其他窗口作答过,下面是已记录的内容。",
@@ -61,7 +65,7 @@ def start(key: str):
 
 
 @bp.route("/attempts/<int:attempt_id>")
-@roles_required(Role.TRAINEE)
+@roles_required(*PLAYERS)
 def attempt(attempt_id: int):
     """The conversation, resumed where it stands; a finished attempt shows its debrief."""
     attempt = service.own_attempt(current_user, attempt_id)
@@ -71,7 +75,7 @@ def attempt(attempt_id: int):
 
 
 @bp.route("/attempts/<int:attempt_id>/reply", methods=["POST"])
-@roles_required(Role.TRAINEE)
+@roles_required(*PLAYERS)
 def reply(attempt_id: int):
     """Judge one reply (committed before the response) and show the next turn."""
     attempt = service.own_attempt(current_user, attempt_id)
@@ -94,7 +98,7 @@ def reply(attempt_id: int):
 
 
 @bp.route("/attempts/<int:attempt_id>/expire", methods=["POST"])
-@roles_required(Role.TRAINEE)
+@roles_required(*PLAYERS)
 def expire(attempt_id: int):
     """The page's countdown reached zero: apply the timeout rule if the server's clock agrees."""
     attempt = service.own_attempt(current_user, attempt_id)
@@ -115,7 +119,7 @@ def expire(attempt_id: int):
 
 
 @bp.route("/attempts/<int:attempt_id>/debrief")
-@roles_required(Role.TRAINEE)
+@roles_required(*PLAYERS)
 def debrief(attempt_id: int):
     """The debrief of a finished attempt."""
     attempt = service.own_attempt(current_user, attempt_id)
