@@ -132,6 +132,8 @@ def _when_label(when: Any) -> str:
     for key, value in when.items():
         if isinstance(value, list):
             value = "/".join(map(str, value))
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
         parts.append(f"{key}={value}")
     return " ".join(parts) or "否则"
 

@@ -133,6 +133,23 @@ def save(draft_id: int):
     return _workspace(draft, notice=f"已保存(第 {draft.revision} 版)。")
 
 
+@bp.route("/drafts/<int:draft_id>/check", methods=["POST"])
+@roles_required(*AUTHORS)
+def check(draft_id: int):
+    """Redraw the graph and the problem list from the unsaved form (htmx, on every change; saves nothing)."""
+    service.get_draft(draft_id)
+    try:
+        data = editor.document_from_form(request.form)
+    except editor.FormError as exc:
+        problems, data = exc.problems, {}
+    else:
+        problems, _scenario = service.check(data)
+    return render_template(
+        "author/_live.html", p=service.ProblemIndex.build(problems, []), live=True, oob=True,
+        mermaid=scenario_authoring.draft_mermaid(data), graph=scenario_authoring.draft_graph(data),
+    )
+
+
 @bp.route("/drafts/<int:draft_id>/yaml", methods=["GET", "POST"])
 @roles_required(*AUTHORS)
 def yaml_tab(draft_id: int):

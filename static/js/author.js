@@ -9,7 +9,7 @@
     if (typeof mermaid === "undefined") { return; }
     if (!ready) {
       mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: "neutral",
-        flowchart: { htmlLabels: true, useMaxWidth: false } });
+        flowchart: { htmlLabels: true, useMaxWidth: true } });
       ready = true;
     }
     var pending = document.querySelectorAll("pre.mermaid:not([data-processed])");

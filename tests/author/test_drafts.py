@@ -9,6 +9,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 import scenarios
+import scenarios.authoring
 from scenarios.authoring import dump_yaml
 from simulator.content import ContentItem, current_version, sync_content
 from simulator.extensions import db
@@ -245,3 +246,35 @@ def test_state_changes_need_a_csrf_token(client, trainer, loaded):
         assert db.session.scalar(db.select(db.func.count(Attempt.id))) == 0
         assert current_version("scenario", KEY) is not None
     assert draft_row(loaded, draft_id).revision == before.revision
+
+
+def test_the_graph_redraws_from_the_unsaved_form_and_marks_problems(client, trainer, loaded):
+    draft_id = new_draft(client, copy=KEY)
+    before = draft_row(loaded, draft_id)
+    fields = fields_of(client, draft_id)
+    fields[f"{node_prefix(fields, 'upstairs')}.delete"] = "1"  # inspect's best branch pointed at it
+    response = client.post(f"/author/drafts/{draft_id}/check", data=fields, headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="draft-graph" data-live="true"' in html and 'hx-swap-oob="true"' in html
+    assert "去向不存在:<code>upstairs</code>" in html
+    assert "nodes.inspect.branches[1].to" in html and "按尚未保存的修改检查" in html
+    assert "class m0 missing" in html  # the missing target is drawn as a red node
+    # compensation is now reachable from nowhere: marked on the graph
+    assert "无法到达:<code>compensation</code>" in html
+    after = draft_row(loaded, draft_id)
+    assert (after.revision, after.data) == (before.revision, before.data)
+
+
+def test_draft_graph_marks_dead_ends():
+    data = {
+        "start": "a", "persona": {"name": "业主"},
+        "nodes": {"a": {"lines": ["x"], "branches": [{"emotion": 0, "to": "b"}, {"emotion": 0, "to": "done"}]},
+                  "b": {"lines": ["y"], "branches": [{"emotion": 0, "to": "b"}]},
+                  "c": {"lines": ["z"], "branches": [{"emotion": 0, "to": "done"}]}},
+        "endings": {"done": {"kind": "resolved", "title": "好"}},
+    }
+    graph = scenarios.authoring.draft_graph(data)
+    assert graph.dead_ends == ["b"] and graph.unreachable == ["c"] and graph.missing == []
+    mermaid = scenarios.authoring.draft_mermaid(data)
+    assert "b ⚠死路" in mermaid and "c ⚠无法到达" in mermaid and "class n1 deadend" in mermaid
