@@ -278,3 +278,50 @@ def test_draft_graph_marks_dead_ends():
     assert graph.dead_ends == ["b"] and graph.unreachable == ["c"] and graph.missing == []
     mermaid = scenarios.authoring.draft_mermaid(data)
     assert "b ⚠死路" in mermaid and "c ⚠无法到达" in mermaid and "class n1 deadend" in mermaid
+
+
+@pytest.mark.parametrize("text", [
+    "schema_version: 1\nid: broken\nnodes: [a, b]\nendings: 3\n",
+    "id: broken\nnodes:\n  opening:\n    branches: {to: x}\n    rubric: 7\n    lines: 书\n",
+    "id: broken\nnodes:\n  opening:\n    rubric: {items: [{id: a}]}\n"
+    "    branches: [{when: {band: 优秀, blocker: [nope], foo: 1}, to: 5}]\n",
+    "id: broken\npersona: 王女士\nsource: 002\nalso_sources: {file: x}\nskills: listening\n",
+])
+def test_any_mapping_opens_in_the_editor_with_its_problems(client, trainer, loaded, text):
+    draft_id = new_draft(client, copy=KEY)
+    draft = draft_row(loaded, draft_id)
+    response = client.post(f"/author/drafts/{draft_id}/yaml", data={"yaml": text, "revision": draft.revision})
+    assert response.status_code == 303
+    page = client.get(f"/author/drafts/{draft_id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "个问题" in html
+    # saving the form of a broken document keeps it broken in the same way, never crashes
+    resaved = client.post(f"/author/drafts/{draft_id}", data=MultiDict(form_fields(html)))
+    assert resaved.status_code in (303, 422)
+
+
+@pytest.mark.parametrize("kind,marker", [
+    ("node", ".lines"), ("ending", ".kind"), ("also", ".section"),
+    ("branch", ".blocker_mode"), ("item", ".keywords"), ("blocker", ".reason"), ("rubric-items", ".drop_order"),
+])
+def test_add_fragments_are_form_fields(client, trainer, loaded, kind, marker):
+    draft_id = new_draft(client, copy=KEY)
+    args = {"prefix": "n0" if kind == "branch" else "n0.r", "n0.r.base": "inquiry"}
+    response = client.get(f"/author/drafts/{draft_id}/fragment/{kind}", query_string=args,
+                          headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert marker in response.get_data(as_text=True)
+    if kind == "rubric-items":
+        assert "greet_org" in response.get_data(as_text=True)  # the items of the chosen base
+
+
+def test_an_added_node_is_saved_after_the_others(client, trainer, loaded):
+    draft_id = new_draft(client, copy=KEY)
+    page = client.get(f"/author/drafts/{draft_id}").get_data(as_text=True)
+    fragment = client.get(f"/author/drafts/{draft_id}/fragment/node").get_data(as_text=True)
+    fields = form_fields(page) + form_fields(f'<form id="draft-form">{fragment}</form>')
+    fields = [(k, "extra_step" if k.endswith(".id") and v.startswith("node") and not k.startswith("n0") else v)
+              for k, v in fields]
+    client.post(f"/author/drafts/{draft_id}", data=MultiDict(fields))
+    nodes = list(draft_row(loaded, draft_id).data["nodes"])
+    assert nodes[-1] == "extra_step" and nodes[0] == "opening"
