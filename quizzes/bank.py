@@ -257,24 +257,68 @@ def lint_bank(
                 problems.append(LintProblem(file.name, where, f"题目 id 重复,已在 {seen[question.id]} 出现"))
             else:
                 seen[question.id] = file.name
-            if question.source is None:
-                problems.append(LintProblem(file.name, where, "缺少出处 source"))
-                continue
-            manual = find_manual(question.source.file, manual_dirs)
-            if manual is None:
-                problems.append(
-                    LintProblem(file.name, f"{where}.source.file", f"手册文件不存在: {question.source.file}")
-                )
-                continue
-            if manual.name not in manual_text:
-                manual_text[manual.name] = _fold(manual.read_text(encoding="utf-8"))
-            if _fold(question.source.section) not in manual_text[manual.name]:
-                problems.append(
-                    LintProblem(
-                        file.name,
-                        f"{where}.source.section",
-                        f"章节标题在 {manual.name} 中找不到原文: {question.source.section}",
-                        severity="warning",
-                    )
-                )
+            problems += _source_problems(question, file.name, where, manual_dirs, manual_text)
     return problems
+
+
+def _source_problems(
+    question: Question, file: str, where: str, manual_dirs: Sequence[Path] | None, manual_text: dict[str, str]
+) -> list[LintProblem]:
+    if question.source is None:
+        return [LintProblem(file, where, "缺少出处 source")]
+    manual = find_manual(question.source.file, manual_dirs)
+    if manual is None:
+        return [LintProblem(file, _at(where, "source.file"), f"手册文件不存在: {question.source.file}")]
+    if manual.name not in manual_text:
+        manual_text[manual.name] = _fold(manual.read_text(encoding="utf-8"))
+    if _fold(question.source.section) not in manual_text[manual.name]:
+        return [
+            LintProblem(
+                file,
+                _at(where, "source.section"),
+                f"章节标题在 {manual.name} 中找不到原文: {question.source.section}",
+                severity="warning",
+            )
+        ]
+    return []
+
+
+def check_question(
+    data: Any,
+    *,
+    taken_ids: Iterable[str] = (),
+    topics: Iterable[str] = TOPICS,
+    manual_dirs: Sequence[Path] | None = None,
+    file: str = "",
+) -> tuple[Question | None, list[LintProblem]]:
+    """Check one question mapping as :func:`lint_bank` checks the questions of a file.
+
+    The authoring pages call this for a question typed in the browser: the schema and type rules
+    (``question_from_dict``, source required), a known topic, an id not used by another question, and
+    the citation (errors, plus a warning when the section title is not found in the manual).
+
+    Args:
+        data: the question mapping, ``topic`` included.
+        taken_ids: ids of other questions (a new question must not reuse one).
+        topics: the known topic names.
+        manual_dirs: folders that hold the manuals (default :func:`manuals_dirs`).
+        file: name used in the problems.
+
+    Returns:
+        ``(question, problems)``; ``question`` is None when the mapping is not a valid question.
+    """
+    try:
+        question = question_from_dict(data, require_source=True)
+    except ValidationError as error:
+        return None, [LintProblem(file, error.path, error.reason)]
+    problems: list[LintProblem] = []
+    if question.topic not in set(topics):
+        problems.append(LintProblem(file, "topic", f"未知主题 {question.topic!r},可用: {', '.join(TOPICS)}"))
+    if question.id in set(taken_ids):
+        problems.append(LintProblem(file, "id", f"题目 id {question.id} 已被另一道题使用"))
+    problems += _source_problems(question, file, "", manual_dirs, {})
+    return question, problems
+
+
+def _at(where: str, path: str) -> str:
+    return f"{where}.{path}" if where else path

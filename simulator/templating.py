@@ -20,7 +20,7 @@ NAVIGATION = [
     ("quiz.analysis", "题目分析", {Role.TRAINER}),
     ("quiz.bank", "题库管理", {Role.TRAINER, Role.ADMIN}),
     ("main.content", "内容库", {Role.TRAINER, Role.ADMIN}),
-    ("author.index", "情景编写", {Role.TRAINER, Role.ADMIN}),
+    ("author.index", "内容编写", {Role.TRAINER, Role.ADMIN}),
     ("admin.users", "用户管理", {Role.ADMIN}),
     ("admin.roster_import", "花名册导入", {Role.ADMIN}),
 ]

@@ -125,16 +125,21 @@ def published_scenarios() -> list[ContentVersion]:
     return current_content("scenario")
 
 
-def withdrawn_scenarios() -> list[str]:
-    """Keys a trainer unpublished that are not current again."""
-    current = {row.key for row in current_content("scenario")}
+def withdrawn(kind: str = "scenario") -> list[str]:
+    """Keys of ``kind`` a trainer withdrew (撤下 / 停用) that are not current again."""
+    current = {row.key for row in current_content(kind)}
     latest: dict[str, str] = {}
     for key, action in db.session.execute(
         db.select(ContentPublication.key, ContentPublication.action)
-        .where(ContentPublication.kind == "scenario").order_by(ContentPublication.id)
+        .where(ContentPublication.kind == kind, ContentPublication.action.in_(("publish", "unpublish")))
+        .order_by(ContentPublication.id)
     ):
         latest[key] = action
     return sorted(key for key, action in latest.items() if action == "unpublish" and key not in current)
+
+
+def withdrawn_scenarios() -> list[str]:
+    return withdrawn("scenario")
 
 
 def publications(key: str | None = None, limit: int = 20) -> list[ContentPublication]:
@@ -377,37 +382,42 @@ def publish(draft: ScenarioDraft, edited_from: int, user: User) -> ContentVersio
     return row
 
 
-def unpublish(key: str, user: User) -> None:
-    """Withdraw a scenario from the catalogue (its versions and attempts stay). A later content load
-    does not bring a shipped scenario back once a trainer withdrew it."""
+def unpublish(key: str, user: User, kind: str = "scenario") -> None:
+    """Withdraw content (a scenario from the catalogue, a question from the bank); its versions and
+    attempts stay. A later content load does not bring a shipped key back once a trainer withdrew it.
+
+    Raises:
+        AuthorError: Nothing of that key is current.
+    """
     rows = db.session.execute(
-        db.select(ContentVersion).where(ContentVersion.kind == "scenario", ContentVersion.key == key)
+        db.select(ContentVersion).where(ContentVersion.kind == kind, ContentVersion.key == key)
     ).scalars().all()
     current = next((row for row in rows if row.is_current), None)
     if current is None:
-        raise AuthorError("这个情景当前没有发布。")
+        raise AuthorError("这项内容当前没有发布。")
     for row in rows:
         row.is_current = False
-    db.session.add(ContentPublication(
-        kind="scenario", key=key, action="unpublish", content_id=current.id, user_id=user.id,
-    ))
+    db.session.add(ContentPublication(kind=kind, key=key, action="unpublish", content_id=current.id, user_id=user.id))
     db.session.commit()
 
 
-def republish(key: str, user: User) -> ContentVersion:
-    """Put a withdrawn scenario back in the catalogue at the version it had when withdrawn."""
+def republish(key: str, user: User, kind: str = "scenario") -> ContentVersion:
+    """Make withdrawn content current again, at the version it had when withdrawn.
+
+    Raises:
+        AuthorError: The key was not withdrawn (or is current again).
+    """
     last = db.session.execute(
         db.select(ContentPublication).where(
-            ContentPublication.kind == "scenario", ContentPublication.key == key,
-            ContentPublication.action == "unpublish",
+            ContentPublication.kind == kind, ContentPublication.key == key, ContentPublication.action == "unpublish",
         ).order_by(ContentPublication.id.desc())
     ).scalars().first()
-    if last is None or last.content is None or current_version("scenario", key) is not None:
-        raise AuthorError("这个情景没有被撤下,无需重新发布。")
+    if last is None or last.content is None or current_version(kind, key) is not None:
+        raise AuthorError("这项内容没有被撤下,无需恢复。")
     last.content.is_current = True
-    db.session.add(ContentPublication(
-        kind="scenario", key=key, action="publish", content_id=last.content.id, user_id=user.id,
-    ))
+    db.session.add(
+        ContentPublication(kind=kind, key=key, action="publish", content_id=last.content.id, user_id=user.id)
+    )
     db.session.commit()
     return last.content
 

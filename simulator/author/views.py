@@ -355,3 +355,5 @@ def _download(text: str, name: str, mimetype: str) -> Response:
     response = Response(text, mimetype=f"{mimetype}; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
     return response
+
+from . import content_views  # noqa: E402,F401  (registers the question and quiz routes on this blueprint)

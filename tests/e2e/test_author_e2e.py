@@ -71,7 +71,7 @@ def play_to_the_end(page, scenario: scenarios.Scenario) -> None:
 def test_trainer_authors_previews_and_publishes_a_scenario_a_trainee_plays(page, trainee_page, live_app,
                                                                            base_scenario):
     login(page, "demo-trainer")
-    page.get_by_role("link", name="情景编写").click()
+    page.get_by_role("link", name="内容编写").click()
     page.get_by_label("复制已有情景").select_option(BASE.id)
     page.get_by_role("button", name="复制为新情景").click()
     page.wait_for_url(re.compile(r".*/author/drafts/\d+$"))
