@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from quizzes.types import question_from_dict
@@ -15,6 +15,24 @@ from ..security import roles_required
 from . import questions as qa
 from . import service
 from .views import AUTHORS, bp
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _refused(status: int) -> int:
+    """htmx swaps only 2xx answers: a refused save re-renders the form with 200 for htmx, else ``status``."""
+    return 200 if _is_htmx() else status
+
+
+def _done(url: str):
+    """After a save: htmx is told to load the page (``HX-Redirect``); a plain form gets a 303."""
+    if _is_htmx():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, code=303)
 
 
 def _question_page(form: qa.QuestionForm, status: int = 200, *, error: str = "", preview=None, data=None):
@@ -76,22 +94,22 @@ def save_question():
     except qa.QuestionFormError as exc:
         form = qa.question_form({"type": request.form.get("type", "single")}, key=key, base_version=base_version)
         form.values.update({k: v for k, v in request.form.items() if k in form.values})
-        return _question_page(form, 422, error=str(exc) + " 没有保存任何修改。")
+        return _question_page(form, _refused(422), error=str(exc) + " 没有保存任何修改。")
     form = qa.question_form(data, key=key, base_version=base_version)
     form.problems = qa.check(data, key)
     if form.errors:
-        return _question_page(form, 422, error=f"有 {len(form.errors)} 个问题,没有保存。", data=data)
+        return _question_page(form, _refused(422), error=f"有 {len(form.errors)} 个问题,没有保存。", data=data)
     if request.form.get("action") == "preview":
         return _question_page(form, preview=question_from_dict(data), data=data)
     try:
         row = qa.save_question(data, key, base_version, current_user)
     except qa.StaleError as exc:
-        return _question_page(form, 409, error=str(exc), data=data)
+        return _question_page(form, _refused(409), error=str(exc), data=data)
     if row is None:
         flash("没有修改,未产生新版本。", "info")
     else:
         flash(f"已保存题目 {row.key} 的新版本 {row.version};已经作答过的测验仍显示当时的版本。", "info")
-    return redirect(url_for("author.edit_question", key=data["id"]), code=303)
+    return _done(url_for("author.edit_question", key=data["id"]))
 
 
 @bp.route("/questions/<key>/retire", methods=["POST"])
@@ -191,13 +209,13 @@ def save_quiz():
     form = qa.quiz_form(data, key=key, base_version=base_version)
     _quiz, form.problems = qa.check_quiz(data, key)
     if form.problems:
-        return _quiz_page(form, 422, error=f"有 {len(form.problems)} 个问题,没有保存。")
+        return _quiz_page(form, _refused(422), error=f"有 {len(form.problems)} 个问题,没有保存。")
     try:
         row = qa.save_quiz(data, key, base_version, current_user)
     except qa.StaleError as exc:
-        return _quiz_page(form, 409, error=str(exc))
+        return _quiz_page(form, _refused(409), error=str(exc))
     flash(
         "没有修改,未产生新版本。" if row is None else f"已保存测验 {data['id']} 的新版本;学员下次开始时使用新版本。",
         "info",
     )
-    return redirect(url_for("author.edit_quiz", key=data["id"]), code=303)
+    return _done(url_for("author.edit_quiz", key=data["id"]))

@@ -160,3 +160,77 @@ def test_trainer_authors_previews_and_publishes_a_scenario_a_trainee_plays(page,
             first_version
         )
     screenshot(trainee_page, "author-published-in-catalogue")
+
+
+QUESTION_ID = "e2e-authored-tf"
+QUIZ_ID = "e2e-authored-quiz"
+QUIZ_TOPIC = "客户信息与保密"
+
+
+def test_trainer_adds_a_question_to_a_new_quiz_a_trainee_takes_it(page, trainee_page, live_app):
+    from simulator.models import ContentVersion, QuizAttempt
+    from simulator.quiz import service as quiz_service
+
+    login(page, "demo-trainer")
+    page.get_by_role("link", name="内容编写").click()
+    page.get_by_role("navigation", name="编写").get_by_role("link", name="题目").click()
+    page.get_by_role("link", name="新建判断题").click()
+    page.get_by_label("题目 id").fill(QUESTION_ID)
+    page.get_by_label("主题").select_option(QUIZ_TOPIC)
+    page.get_by_label("题干").fill("业主的联系电话可以告诉来访的装修公司,方便他们联系。")
+    page.get_by_label("正确答案").select_option("false")
+    page.get_by_label("解析(交卷后显示)").fill("客户信息必须保密,未经业主同意不得向他人透露。")
+    page.get_by_label("手册文件").select_option("000_af49cf313c5ded47.txt")
+    page.get_by_role("button", name="保存", exact=True).click()
+    # the mistake (no section cited) is shown beside the field, and nothing is saved
+    expect(page.locator('.field-error[data-path="source.section"], .field-error[data-path="source"]')).to_have_count(1)
+    with live_app.app_context():
+        assert db.session.execute(db.select(ContentVersion).filter_by(kind="question", key=QUESTION_ID)).first() is None
+    page.get_by_label("章节(照手册原文)").fill("客户信息管理")
+    page.get_by_role("button", name="检查并预览").click()
+    expect(page.locator("#question-preview")).to_contain_text("业主的联系电话可以告诉来访的装修公司")
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.locator(".flash-info")).to_contain_text(f"已保存题目 {QUESTION_ID}")
+
+    # a quiz that draws every true/false question of the topic (so the new one is certainly drawn)
+    with live_app.app_context():
+        bank, _ = quiz_service.current_bank()
+        pool = [q for q in bank if q.topic == QUIZ_TOPIC and q.type_name == "truefalse"]
+    page.goto("/author/quizzes/new")
+    page.get_by_label("测验 id").fill(QUIZ_ID)
+    page.get_by_label("测验名称").fill("客户信息保密小测(本站)")
+    page.get_by_label("题数").fill(str(len(pool)))
+    page.locator('select[name$=".topic"]').select_option(QUIZ_TOPIC)
+    page.locator('fieldset#rule-0').get_by_label("判断").check()
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator(".flash-info")).to_contain_text(f"已保存测验 {QUIZ_ID}")
+
+    login(trainee_page, "demo-trainee")
+    trainee_page.goto("/quiz/")
+    card = trainee_page.locator(".quiz-card", has_text="客户信息保密小测(本站)")
+    card.get_by_role("button", name="开始练习").click()
+    trainee_page.wait_for_url(re.compile(r"/quiz/attempt/\d+"))
+    attempt_id = int(re.search(r"/quiz/attempt/(\d+)", trainee_page.url).group(1))
+    with live_app.app_context():
+        drawn = quiz_service.drawn_questions(db.session.get(QuizAttempt, attempt_id))
+    position = next(i for i, d in enumerate(drawn, start=1) if d.id == QUESTION_ID)
+    trainee_page.locator(".quiz-jump a", has_text=re.compile(rf"^{position}$")).click()
+    trainee_page.get_by_text(f"第 {position} / {len(drawn)} 题").wait_for()
+    expect(trainee_page.locator("#quiz-stem")).to_contain_text("业主的联系电话可以告诉来访的装修公司")
+    trainee_page.locator('#quiz-panel form.quiz-form input[name="answer"][value="false"]').check()
+    trainee_page.locator(f'.quiz-jump a.answered:text-is("{position}")').wait_for()
+    trainee_page.on("dialog", lambda dialog: dialog.accept())
+    trainee_page.get_by_role("button", name="交卷").click()
+    trainee_page.wait_for_url(f"**/quiz/attempt/{attempt_id}/result")
+    result_url = trainee_page.url
+    expect(trainee_page.locator("main")).to_contain_text("业主的联系电话可以告诉来访的装修公司")
+
+    # the trainer rewrites the stem: a new version; the trainee's earlier result keeps the old one
+    page.goto(f"/author/questions/{QUESTION_ID}")
+    page.get_by_label("题干").fill("未经业主同意,可以把业主电话告诉装修公司吗?")
+    page.get_by_role("button", name="保存为新版本").click()
+    expect(page.locator(".flash-info")).to_contain_text("新版本")
+    trainee_page.goto(result_url)
+    expect(trainee_page.locator("main")).to_contain_text("业主的联系电话可以告诉来访的装修公司")
+    expect(trainee_page.locator("main")).not_to_contain_text("未经业主同意,可以把业主电话告诉装修公司吗?")
+    screenshot(page, "author-question-edited")
