@@ -262,21 +262,32 @@ def lint_bank(
 
 
 def _source_problems(
-    question: Question, file: str, where: str, manual_dirs: Sequence[Path] | None, manual_text: dict[str, str]
+    question: Question,
+    file: str,
+    where: str,
+    manual_dirs: Sequence[Path] | None,
+    manual_text: dict[str, str],
+    extra_sources: Mapping[str, str] | None = None,
 ) -> list[LintProblem]:
     if question.source is None:
         return [LintProblem(file, where, "缺少出处 source")]
-    manual = find_manual(question.source.file, manual_dirs)
-    if manual is None:
-        return [LintProblem(file, _at(where, "source.file"), f"手册文件不存在: {question.source.file}")]
-    if manual.name not in manual_text:
-        manual_text[manual.name] = _fold(manual.read_text(encoding="utf-8"))
-    if _fold(question.source.section) not in manual_text[manual.name]:
+    name = question.source.file
+    if extra_sources and name in extra_sources:
+        if name not in manual_text:
+            manual_text[name] = _fold(extra_sources[name])
+    else:
+        manual = find_manual(name, manual_dirs)
+        if manual is None:
+            return [LintProblem(file, _at(where, "source.file"), f"手册文件不存在: {name}")]
+        name = manual.name
+        if name not in manual_text:
+            manual_text[name] = _fold(manual.read_text(encoding="utf-8"))
+    if _fold(question.source.section) not in manual_text[name]:
         return [
             LintProblem(
                 file,
                 _at(where, "source.section"),
-                f"章节标题在 {manual.name} 中找不到原文: {question.source.section}",
+                f"章节标题在 {name} 中找不到原文: {question.source.section}",
                 severity="warning",
             )
         ]
@@ -290,6 +301,7 @@ def check_question(
     topics: Iterable[str] = TOPICS,
     manual_dirs: Sequence[Path] | None = None,
     file: str = "",
+    extra_sources: Mapping[str, str] | None = None,
 ) -> tuple[Question | None, list[LintProblem]]:
     """Check one question mapping as :func:`lint_bank` checks the questions of a file.
 
@@ -303,6 +315,7 @@ def check_question(
         topics: the known topic names.
         manual_dirs: folders that hold the manuals (default :func:`manuals_dirs`).
         file: name used in the problems.
+        extra_sources: more citable sources, file name -> text (a site's uploaded documents).
 
     Returns:
         ``(question, problems)``; ``question`` is None when the mapping is not a valid question.
@@ -316,7 +329,7 @@ def check_question(
         problems.append(LintProblem(file, "topic", f"未知主题 {question.topic!r},可用: {', '.join(TOPICS)}"))
     if question.id in set(taken_ids):
         problems.append(LintProblem(file, "id", f"题目 id {question.id} 已被另一道题使用"))
-    problems += _source_problems(question, file, "", manual_dirs, {})
+    problems += _source_problems(question, file, "", manual_dirs, {}, extra_sources)
     return question, problems
 
 

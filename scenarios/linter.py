@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,7 +79,12 @@ def lint(path: str | Path | None = None, *, manuals_dir: str | Path | None = Non
 
 
 def check_document(
-    data: Any, file: str = "<data>", *, manuals_dir: str | Path | None = None, stem: str | None = None
+    data: Any,
+    file: str = "<data>",
+    *,
+    manuals_dir: str | Path | None = None,
+    stem: str | None = None,
+    extra_sources: Mapping[str, str] | None = None,
 ) -> tuple[list[Problem], Scenario | None]:
     """Every check the linter makes on one scenario document (parsed YAML or a trainer's draft).
 
@@ -91,13 +96,14 @@ def check_document(
         file: Name used in the problems.
         manuals_dir: Where the manuals are (default: ``../shared/manuals``).
         stem: The file stem the ``id`` must equal (None: no file, no such check).
+        extra_sources: More citable sources, file name -> text (a site's uploaded documents).
 
     Returns:
         ``(problems, scenario)``; ``scenario`` is None when the schema check failed (the graph checks
         then cannot run). The document is publishable only when ``problems`` is empty.
     """
     manuals = Path(manuals_dir) if manuals_dir is not None else MANUALS_DIR
-    problems = _source_problems(data, file, manuals)
+    problems = _source_problems(data, file, manuals, extra_sources)
     scenario: Scenario | None = None
     try:
         scenario = Scenario.from_dict(data, file=file)
@@ -111,7 +117,9 @@ def check_document(
     return problems, scenario
 
 
-def _source_problems(data: Any, file: str, manuals: Path) -> list[Problem]:
+def _source_problems(
+    data: Any, file: str, manuals: Path, extra: Mapping[str, str] | None = None
+) -> list[Problem]:
     if not isinstance(data, dict):
         return []
     problems: list[Problem] = []
@@ -125,7 +133,7 @@ def _source_problems(data: Any, file: str, manuals: Path) -> list[Problem]:
         manual, section = citation.get("file"), citation.get("section")
         if not isinstance(manual, str) or not isinstance(section, str):
             continue
-        message = check_source(manual, section, manuals)
+        message = check_source(manual, section, manuals, extra)
         if message is not None:
             problems.append(Problem(file, path, message))
     return problems

@@ -383,3 +383,26 @@ class ContentPublication(db.Model):
 
     user: Mapped[User] = relationship()
     content: Mapped[ContentVersion | None] = relationship()
+
+
+class SourceDocument(db.Model):
+    """A source document a trainer uploaded (a site's own SOP): citable like the shipped manuals.
+
+    ``file`` is the name content cites (``source: {file: <file>, section: ...}``); ``text`` is the
+    extracted plain text the citation checker searches; ``sections`` the headings found in it.
+    """
+
+    __tablename__ = "source_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    original_name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(8))  # txt | docx | pdf
+    text: Mapped[str] = mapped_column(Text)
+    sections: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    uploaded_by: Mapped[User] = relationship()

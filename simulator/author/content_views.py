@@ -13,7 +13,7 @@ from scenarios.authoring import dump_yaml
 from ..content import current_version
 from ..security import roles_required
 from . import questions as qa
-from . import service
+from . import service, sources
 from .views import AUTHORS, bp
 
 
@@ -219,3 +219,44 @@ def save_quiz():
         "info",
     )
     return _done(url_for("author.edit_quiz", key=data["id"]))
+
+
+# -- uploaded source documents -------------------------------------------------------------------------
+
+
+@bp.route("/sources/")
+@roles_required(*AUTHORS)
+def sources_index():
+    """The site's uploaded source documents, citable beside the shipped manuals, and the upload form."""
+    return render_template("author/sources.html", documents=sources.documents())
+
+
+@bp.route("/sources/upload", methods=["POST"])
+@roles_required(*AUTHORS)
+def upload_source():
+    """Upload a .txt / .docx / .pdf; refused (nothing stored) when it is not what it claims."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash("请选择要上传的文件。", "error")
+        return redirect(url_for("author.sources_index"), code=303)
+    try:
+        document = sources.upload(
+            current_user, request.form.get("title", ""), upload.filename, upload.read(sources.MAX_UPLOAD_BYTES + 1)
+        )
+    except sources.SourceError as exc:
+        flash(f"上传失败:{exc}没有保存任何内容。", "error")
+        return redirect(url_for("author.sources_index"), code=303)
+    flash(
+        f"已上传「{document.title}」,引用时写 file: {document.file};找到 {len(document.sections)} 个章节标题。", "info"
+    )
+    return redirect(url_for("author.source", source_id=document.id), code=303)
+
+
+@bp.route("/sources/<int:source_id>")
+@roles_required(*AUTHORS)
+def source(source_id: int):
+    """One uploaded source: how to cite it, its sections and its text."""
+    from ..extensions import db
+    from ..models import SourceDocument
+
+    return render_template("author/source.html", d=db.get_or_404(SourceDocument, source_id))

@@ -23,6 +23,7 @@ from scenarios.model import ValidationError as YamlError
 from ..content import ContentItem, current_content, current_version, upsert_content
 from ..extensions import db
 from ..models import ContentPublication, ContentVersion, Origin, User
+from . import sources
 
 # The form of each question type: (key, Chinese label, input kind). A new type is one entry here.
 QUESTION_FORMS: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -242,7 +243,7 @@ def all_question_keys() -> set[str]:
 def check(data: Mapping[str, Any], key: str | None) -> list[LintProblem]:
     """The bank linter's checks for one question; a new question must not reuse any id."""
     taken = all_question_keys() - ({key} if key else set())
-    _question, problems = check_question(data, taken_ids=taken, topics=TOPICS)
+    _question, problems = check_question(data, taken_ids=taken, topics=TOPICS, extra_sources=sources.extra_sources())
     if key is not None and data.get("id") != key:
         problems.append(LintProblem("", "id", f"编辑已有题目时不能修改 id(应为 {key});要换 id 请新建题目"))
     return problems
@@ -426,6 +427,7 @@ def choices() -> dict[str, Any]:
     import scenarios
 
     manuals = sorted(p.name for p in scenarios.MANUALS_DIR.glob("*.txt")) if scenarios.MANUALS_DIR.is_dir() else []
+    manuals += sorted(sources.extra_sources())
     return {
         "types": list(TYPE_LABELS.items()),
         "topics": list(TOPICS),

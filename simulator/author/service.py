@@ -41,6 +41,7 @@ from ..models import (
     User,
     utcnow,
 )
+from . import sources
 
 PREVIEW_KIND = "scenario_preview"
 MAX_YAML_BYTES = 512 * 1024
@@ -110,7 +111,7 @@ def _within(path: str, prefix: str) -> bool:
 def check(data: Any) -> tuple[list[Problem], scenarios.Scenario | None]:
     """Every linter problem of a draft document, and the scenario when the schema passed."""
     name = f"{data.get('id')}.yaml" if isinstance(data, dict) and isinstance(data.get("id"), str) else "草稿"
-    return check_document(data, name)
+    return check_document(data, name, extra_sources=sources.extra_sources())
 
 
 def open_drafts() -> list[ScenarioDraft]:
@@ -583,7 +584,8 @@ def sample_results(draft: ScenarioDraft) -> list[SampleResult]:
 
 
 def known_sections() -> dict[str, list[str]]:
-    """Manual file -> section titles already cited by current content (verified by the linter)."""
+    """Manual file -> section titles already cited by current content (verified by the linter), and
+    every uploaded source with the headings found in it."""
     sections: dict[str, set[str]] = {}
 
     def add(source: Any) -> None:
@@ -599,6 +601,8 @@ def known_sections() -> dict[str, list[str]]:
     manuals = sorted(p.name for p in scenarios.MANUALS_DIR.glob("*.txt")) if scenarios.MANUALS_DIR.is_dir() else []
     for name in manuals:
         sections.setdefault(name, set())
+    for name, titles in sources.uploaded_sections().items():
+        sections.setdefault(name, set()).update(titles)
     return {name: sorted(values) for name, values in sorted(sections.items())}
 
 

@@ -1,8 +1,8 @@
-"""authoring: scenario drafts, who published what, preview attempts never counted in results
+"""authoring: scenario drafts, who published what, uploaded source documents, preview attempts never counted in results
 
 Revision ID: 0008_authoring
 Revises: 0007_job
-Create Date: 2026-12-02 12:18:14.464354
+Create Date: 2026-12-02 13:07:16.969003
 
 """
 from alembic import op
@@ -42,6 +42,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_scenario_draft_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_scenario_draft_target_key'), ['target_key'], unique=False)
 
+    op.create_table('source_document',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('file', sa.String(length=120), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('original_name', sa.String(length=255), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('sections', sa.JSON(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['user.id'], name=op.f('fk_source_document_uploaded_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_source_document')),
+    sa.UniqueConstraint('file', name=op.f('uq_source_document_file')),
+    sa.UniqueConstraint('sha256', name=op.f('uq_source_document_sha256'))
+    )
     op.create_table('content_publication',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
@@ -76,6 +92,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_content_publication_key'))
 
     op.drop_table('content_publication')
+    op.drop_table('source_document')
     with op.batch_alter_table('scenario_draft', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_scenario_draft_target_key'))
         batch_op.drop_index(batch_op.f('ix_scenario_draft_status'))
