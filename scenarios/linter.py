@@ -10,7 +10,7 @@ from typing import Any
 
 from scenarios.loader import MANUALS_DIR, read_yaml, scenario_files
 from scenarios.manuals import check_source
-from scenarios.model import Branch, Problem, Scenario, ValidationError, When
+from scenarios.model import Branch, Problem, Scenario, ValidationError
 
 MIN_RESOLVED_REPLIES = 3
 # Three nodes can hold a complete conversation (the shortest resolved path needs three replies); a
@@ -218,23 +218,6 @@ def _can_reach_ending(scenario: Scenario) -> set[str]:
     return seen - set(scenario.endings)
 
 
-def _state_part_holds(when: When, emotion: int, turn: int) -> bool:
-    if when.emotion_gte is not None and emotion < when.emotion_gte:
-        return False
-    if when.emotion_lte is not None and emotion > when.emotion_lte:
-        return False
-    if when.turn_gte is not None and turn < when.turn_gte:
-        return False
-    return not (when.turn_lte is not None and turn > when.turn_lte)
-
-
-def _depends_on_reply(when: When) -> bool:
-    return bool(
-        when.band is not None or when.min_score is not None or when.max_score is not None
-        or when.hit or when.miss or when.blocker is not None
-    )
-
-
 def possible_branches(
     scenario: Scenario, node_id: str, emotion: int, turn: int
 ) -> Iterable[tuple[int, Branch]]:
@@ -247,10 +230,10 @@ def possible_branches(
         if branch.when is None:
             yield index, branch
             return
-        if not _state_part_holds(branch.when, emotion, turn):
+        if not branch.when.state_part_holds(emotion=emotion, turn=turn):
             continue
         yield index, branch
-        if not _depends_on_reply(branch.when):
+        if not branch.when.depends_on_reply:
             return
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import scoring
 from scenarios import authoring as scenario_authoring
+from scenarios.conditions import CONDITIONS as BRANCH_CONDITIONS
 from scenarios.loader import parse_yaml_text
 from scenarios.model import CHANNELS, ENDING_KINDS, Problem, ValidationError
 from scenarios.rubrics import BANDS, CATEGORIES
@@ -34,19 +35,8 @@ for _rubric in scoring.RUBRICS.values():
     for _blocker in _rubric.blockers:
         STANDARD_BLOCKERS.setdefault(_blocker.id, _blocker.label)
 
-# Branch conditions the editor offers, in order: (key, Chinese label, input kind).
-CONDITIONS: tuple[tuple[str, str, str], ...] = (
-    ("band", "评分等级", "bands"),
-    ("min_score", "得分 ≥", "int"),
-    ("max_score", "得分 ≤", "int"),
-    ("hit", "命中要点(全部)", "items"),
-    ("miss", "漏掉要点(全部)", "items"),
-    ("blocker", "否决项", "blocker"),
-    ("emotion_gte", "回复前情绪 ≥", "int"),
-    ("emotion_lte", "回复前情绪 ≤", "int"),
-    ("turn_gte", "第几轮 ≥", "int"),
-    ("turn_lte", "第几轮 ≤", "int"),
-)
+# Branch conditions the editor offers, in order: (key, Chinese label, input kind), from the registry.
+CONDITIONS: tuple[tuple[str, str, str], ...] = tuple((c.key, c.label, c.kind) for c in BRANCH_CONDITIONS.values())
 CONDITION_KEYS = frozenset(key for key, _label, _kind in CONDITIONS)
 _NODE_KEYS = {"lines", "references", "rubric", "time_limit_s", "on_timeout", "branches"}
 _TOP_KEYS = {
