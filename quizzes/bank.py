@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from contentio import YamlError, load_strict
 
 from .types import Question, ValidationError, question_from_dict
 
@@ -173,8 +173,10 @@ def load_bank(path: str | Path | None = None) -> Bank:
     questions: list[Question] = []
     files: dict[str, str] = {}
     for file in _yaml_files(root):
-        with file.open(encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
+        try:
+            data = load_strict(file.read_text(encoding="utf-8"))
+        except YamlError as error:
+            raise ValidationError(f"YAML 解析失败: {error}", "", file.name) from error
         for question in parse_bank_document(data, file.name):
             if question.id in files:
                 raise ValidationError(
@@ -240,8 +242,8 @@ def lint_bank(
     manual_text: dict[str, str] = {}
     for file in files:
         try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except yaml.YAMLError as error:
+            data = load_strict(file.read_text(encoding="utf-8"))
+        except YamlError as error:
             problems.append(LintProblem(file.name, "", f"YAML 解析失败: {error}"))
             continue
         questions, errors = _parse_document(data, file.name)

@@ -14,11 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from contentio import YamlError, load_strict
 from quizzes.bank import TOPICS, LintProblem, check_question
 from quizzes.definitions import MODES, QuizDefinition
 from quizzes.types import QUESTION_TYPES, TYPE_LABELS, ValidationError
-from scenarios.loader import parse_yaml_text
-from scenarios.model import ValidationError as YamlError
 
 from ..content import ContentItem, current_content, current_version, upsert_content
 from ..extensions import db
@@ -226,9 +225,9 @@ def question_from_yaml(text: str) -> dict[str, Any]:
         QuestionFormError: Not YAML, or not a mapping.
     """
     try:
-        data = parse_yaml_text(text, "题目 YAML")
+        data = load_strict(text)
     except YamlError as exc:
-        raise QuestionFormError(f"YAML 无法读取:{exc.problems[0].message}({exc.problems[0].path})") from exc
+        raise QuestionFormError(f"YAML 无法读取:{exc}") from exc
     if not isinstance(data, dict):
         raise QuestionFormError("YAML 应为一道题目的映射(id、type、stem……)。")
     return data
