@@ -168,7 +168,14 @@ def yaml_tab(draft_id: int):
             error, status, revision = str(exc), 422, edited_from
         else:
             flash(f"已保存(第 {draft.revision} 版)。", "info")
-            return redirect(url_for("author.yaml_tab", draft_id=draft.id), code=303)
+            target = url_for("author.yaml_tab", draft_id=draft.id)
+            if _is_htmx():
+                response = Response("", 204)
+                response.headers["HX-Redirect"] = target
+                return response
+            return redirect(target, code=303)
+        if _is_htmx():
+            status = 200  # htmx swaps only 2xx answers: the refusal is shown in place
     problems, _scenario = service.check(draft.data)
     return render_template(
         "author/yaml.html", draft=draft, text=text, error=error, problems=problems, revision=revision,

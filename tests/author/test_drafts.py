@@ -325,3 +325,15 @@ def test_an_added_node_is_saved_after_the_others(client, trainer, loaded):
     client.post(f"/author/drafts/{draft_id}", data=MultiDict(fields))
     nodes = list(draft_row(loaded, draft_id).data["nodes"])
     assert nodes[-1] == "extra_step" and nodes[0] == "opening"
+
+
+def test_yaml_tab_through_htmx_answers_in_place(client, trainer, loaded):
+    draft_id = new_draft(client, copy=KEY)
+    draft = draft_row(loaded, draft_id)
+    refused = client.post(f"/author/drafts/{draft_id}/yaml", data={"yaml": "a: 1\na: 2\n", "revision": draft.revision},
+                          headers={"HX-Request": "true"})
+    assert refused.status_code == 200 and "重复的键" in refused.get_data(as_text=True)
+    saved = client.post(f"/author/drafts/{draft_id}/yaml", headers={"HX-Request": "true"},
+                        data={"yaml": dump_yaml(draft.data), "revision": draft.revision})
+    assert saved.status_code == 204 and saved.headers["HX-Redirect"].endswith(f"/author/drafts/{draft_id}/yaml")
+    assert draft_row(loaded, draft_id).revision == draft.revision + 1

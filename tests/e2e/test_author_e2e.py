@@ -86,6 +86,7 @@ def test_trainer_authors_previews_and_publishes_a_scenario_a_trainee_plays(page,
     mistake = node_card(page, "closing").locator('.field-error[data-path="nodes.closing.branches[1].to"]')
     expect(mistake).to_contain_text("没有这个节点或结局")
     expect(page.locator("#draft-problems")).to_contain_text("不能发布")
+    expect(page.locator("#draft-title")).to_have_text("卫生间漏水(三节点版)")  # the header follows the save
     expect(page.locator("#draft-graph")).to_contain_text("去向不存在")
     screenshot(page, "author-mistake-beside-field")
 
