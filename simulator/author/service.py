@@ -29,7 +29,7 @@ from scenarios.linter import check_document
 from scenarios.loader import parse_yaml_text
 from scenarios.model import SCENARIO_ID_RE, Problem, ValidationError
 
-from ..content import ContentItem, content_hash, current_content, current_version, upsert_content
+from ..content import ContentItem, current_content, current_version, upsert_content
 from ..extensions import db
 from ..models import (
     Attempt,
@@ -605,6 +605,3 @@ def known_sections() -> dict[str, list[str]]:
         sections.setdefault(name, set()).update(titles)
     return {name: sorted(values) for name, values in sorted(sections.items())}
 
-
-def document_version(data: Any) -> str:
-    return content_hash(data) if isinstance(data, dict) else ""

@@ -62,3 +62,11 @@ def test_holds_reads_the_result():
     assert When(hit=("apologize",), blocker=False).holds(Result(), emotion=50, turn=1)
     assert not When(blocker=("insult",)).holds(Result(blocker_ids=("shirk",)), emotion=50, turn=1)
     assert When(blocker=True).holds(Result(blocker_ids=("shirk",)), emotion=50, turn=1)
+
+
+def test_get_condition_lists_the_valid_keys():
+    from scenarios.conditions import get_condition
+
+    assert get_condition("band").label == "评分等级"
+    with pytest.raises(KeyError, match="可用: band, min_score"):
+        get_condition("mood")
