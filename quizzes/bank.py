@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from contentio import YamlError, load_strict
 
 from .types import Question, ValidationError, question_from_dict
 
@@ -173,8 +173,10 @@ def load_bank(path: str | Path | None = None) -> Bank:
     questions: list[Question] = []
     files: dict[str, str] = {}
     for file in _yaml_files(root):
-        with file.open(encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
+        try:
+            data = load_strict(file.read_text(encoding="utf-8"))
+        except YamlError as error:
+            raise ValidationError(f"YAML 解析失败: {error}", "", file.name) from error
         for question in parse_bank_document(data, file.name):
             if question.id in files:
                 raise ValidationError(
@@ -240,8 +242,8 @@ def lint_bank(
     manual_text: dict[str, str] = {}
     for file in files:
         try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except yaml.YAMLError as error:
+            data = load_strict(file.read_text(encoding="utf-8"))
+        except YamlError as error:
             problems.append(LintProblem(file.name, "", f"YAML 解析失败: {error}"))
             continue
         questions, errors = _parse_document(data, file.name)
@@ -257,24 +259,81 @@ def lint_bank(
                 problems.append(LintProblem(file.name, where, f"题目 id 重复,已在 {seen[question.id]} 出现"))
             else:
                 seen[question.id] = file.name
-            if question.source is None:
-                problems.append(LintProblem(file.name, where, "缺少出处 source"))
-                continue
-            manual = find_manual(question.source.file, manual_dirs)
-            if manual is None:
-                problems.append(
-                    LintProblem(file.name, f"{where}.source.file", f"手册文件不存在: {question.source.file}")
-                )
-                continue
-            if manual.name not in manual_text:
-                manual_text[manual.name] = _fold(manual.read_text(encoding="utf-8"))
-            if _fold(question.source.section) not in manual_text[manual.name]:
-                problems.append(
-                    LintProblem(
-                        file.name,
-                        f"{where}.source.section",
-                        f"章节标题在 {manual.name} 中找不到原文: {question.source.section}",
-                        severity="warning",
-                    )
-                )
+            problems += _source_problems(question, file.name, where, manual_dirs, manual_text)
     return problems
+
+
+def _source_problems(
+    question: Question,
+    file: str,
+    where: str,
+    manual_dirs: Sequence[Path] | None,
+    manual_text: dict[str, str],
+    extra_sources: Mapping[str, str] | None = None,
+) -> list[LintProblem]:
+    if question.source is None:
+        return [LintProblem(file, where, "缺少出处 source")]
+    name = question.source.file
+    if extra_sources and name in extra_sources:
+        if name not in manual_text:
+            manual_text[name] = _fold(extra_sources[name])
+    else:
+        manual = find_manual(name, manual_dirs)
+        if manual is None:
+            return [LintProblem(file, _at(where, "source.file"), f"手册文件不存在: {name}")]
+        name = manual.name
+        if name not in manual_text:
+            manual_text[name] = _fold(manual.read_text(encoding="utf-8"))
+    if _fold(question.source.section) not in manual_text[name]:
+        return [
+            LintProblem(
+                file,
+                _at(where, "source.section"),
+                f"章节标题在 {name} 中找不到原文: {question.source.section}",
+                severity="warning",
+            )
+        ]
+    return []
+
+
+def check_question(
+    data: Any,
+    *,
+    taken_ids: Iterable[str] = (),
+    topics: Iterable[str] = TOPICS,
+    manual_dirs: Sequence[Path] | None = None,
+    file: str = "",
+    extra_sources: Mapping[str, str] | None = None,
+) -> tuple[Question | None, list[LintProblem]]:
+    """Check one question mapping as :func:`lint_bank` checks the questions of a file.
+
+    The authoring pages call this for a question typed in the browser: the schema and type rules
+    (``question_from_dict``, source required), a known topic, an id not used by another question, and
+    the citation (errors, plus a warning when the section title is not found in the manual).
+
+    Args:
+        data: the question mapping, ``topic`` included.
+        taken_ids: ids of other questions (a new question must not reuse one).
+        topics: the known topic names.
+        manual_dirs: folders that hold the manuals (default :func:`manuals_dirs`).
+        file: name used in the problems.
+        extra_sources: more citable sources, file name -> text (a site's uploaded documents).
+
+    Returns:
+        ``(question, problems)``; ``question`` is None when the mapping is not a valid question.
+    """
+    try:
+        question = question_from_dict(data, require_source=True)
+    except ValidationError as error:
+        return None, [LintProblem(file, error.path, error.reason)]
+    problems: list[LintProblem] = []
+    if question.topic not in set(topics):
+        problems.append(LintProblem(file, "topic", f"未知主题 {question.topic!r},可用: {', '.join(TOPICS)}"))
+    if question.id in set(taken_ids):
+        problems.append(LintProblem(file, "id", f"题目 id {question.id} 已被另一道题使用"))
+    problems += _source_problems(question, file, "", manual_dirs, {}, extra_sources)
+    return question, problems
+
+
+def _at(where: str, path: str) -> str:
+    return f"{where}.{path}" if where else path

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from contentio import YamlError, load_strict
 
 from .bank import PACKAGE_DIR, Bank
 from .types import (
@@ -205,8 +205,11 @@ class QuizDefinition:
 def load_definition(path: str | Path) -> QuizDefinition:
     """Load one definition file; raises :class:`ValidationError`."""
     file = Path(path)
-    with file.open(encoding="utf-8") as handle:
-        return QuizDefinition.from_dict(yaml.safe_load(handle), file.name)
+    try:
+        data = load_strict(file.read_text(encoding="utf-8"))
+    except YamlError as error:
+        raise ValidationError(f"YAML 解析失败: {error}", "", file.name) from error
+    return QuizDefinition.from_dict(data, file.name)
 
 
 def load_definitions(folder: str | Path | None = None) -> dict[str, QuizDefinition]:

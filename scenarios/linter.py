@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scenarios.loader import MANUALS_DIR, load_scenario, read_yaml, scenario_files
+from scenarios.loader import MANUALS_DIR, read_yaml, scenario_files
 from scenarios.manuals import check_source
-from scenarios.model import Branch, Problem, Scenario, ValidationError, When
+from scenarios.model import Branch, Problem, Scenario, ValidationError
 
 MIN_RESOLVED_REPLIES = 3
-MIN_NODES = 4
+# Three nodes can hold a complete conversation (the shortest resolved path needs three replies); a
+# trainer's short scenario is legitimate. The shipped library scenarios all have more.
+MIN_NODES = 3
 
 
 @dataclass
@@ -62,11 +64,9 @@ def lint(path: str | Path | None = None, *, manuals_dir: str | Path | None = Non
         except ValidationError as exc:
             report.problems.extend(exc.problems)
             continue
-        report.problems.extend(_source_problems(data, file.name, manuals))
-        try:
-            scenario = load_scenario(file)
-        except ValidationError as exc:
-            report.problems.extend(exc.problems)
+        problems, scenario = check_document(data, file.name, manuals_dir=manuals, stem=file.stem)
+        report.problems.extend(problems)
+        if scenario is None:
             continue
         if scenario.id in seen:
             report.problems.append(
@@ -75,11 +75,51 @@ def lint(path: str | Path | None = None, *, manuals_dir: str | Path | None = Non
             continue
         seen[scenario.id] = file.name
         report.scenarios[scenario.id] = scenario
-        report.problems.extend(graph_problems(scenario, file.name))
     return report
 
 
-def _source_problems(data: Any, file: str, manuals: Path) -> list[Problem]:
+def check_document(
+    data: Any,
+    file: str = "<data>",
+    *,
+    manuals_dir: str | Path | None = None,
+    stem: str | None = None,
+    extra_sources: Mapping[str, str] | None = None,
+) -> tuple[list[Problem], Scenario | None]:
+    """Every check the linter makes on one scenario document (parsed YAML or a trainer's draft).
+
+    The file linter and the authoring pages both call this, so a draft is judged exactly as a
+    library file is.
+
+    Args:
+        data: The parsed document.
+        file: Name used in the problems.
+        manuals_dir: Where the manuals are (default: ``../shared/manuals``).
+        stem: The file stem the ``id`` must equal (None: no file, no such check).
+        extra_sources: More citable sources, file name -> text (a site's uploaded documents).
+
+    Returns:
+        ``(problems, scenario)``; ``scenario`` is None when the schema check failed (the graph checks
+        then cannot run). The document is publishable only when ``problems`` is empty.
+    """
+    manuals = Path(manuals_dir) if manuals_dir is not None else MANUALS_DIR
+    problems = _source_problems(data, file, manuals, extra_sources)
+    scenario: Scenario | None = None
+    try:
+        scenario = Scenario.from_dict(data, file=file)
+    except ValidationError as exc:
+        problems.extend(exc.problems)
+    if stem is not None and isinstance(data, dict) and isinstance(data.get("id"), str) and data["id"] != stem:
+        problems.append(Problem(file, "id", f"'{data['id']}' 与文件名 '{stem}' 不一致"))
+        scenario = None
+    if scenario is not None:
+        problems.extend(graph_problems(scenario, file))
+    return problems, scenario
+
+
+def _source_problems(
+    data: Any, file: str, manuals: Path, extra: Mapping[str, str] | None = None
+) -> list[Problem]:
     if not isinstance(data, dict):
         return []
     problems: list[Problem] = []
@@ -93,7 +133,7 @@ def _source_problems(data: Any, file: str, manuals: Path) -> list[Problem]:
         manual, section = citation.get("file"), citation.get("section")
         if not isinstance(manual, str) or not isinstance(section, str):
             continue
-        message = check_source(manual, section, manuals)
+        message = check_source(manual, section, manuals, extra)
         if message is not None:
             problems.append(Problem(file, path, message))
     return problems
@@ -178,23 +218,6 @@ def _can_reach_ending(scenario: Scenario) -> set[str]:
     return seen - set(scenario.endings)
 
 
-def _state_part_holds(when: When, emotion: int, turn: int) -> bool:
-    if when.emotion_gte is not None and emotion < when.emotion_gte:
-        return False
-    if when.emotion_lte is not None and emotion > when.emotion_lte:
-        return False
-    if when.turn_gte is not None and turn < when.turn_gte:
-        return False
-    return not (when.turn_lte is not None and turn > when.turn_lte)
-
-
-def _depends_on_reply(when: When) -> bool:
-    return bool(
-        when.band is not None or when.min_score is not None or when.max_score is not None
-        or when.hit or when.miss or when.blocker is not None
-    )
-
-
 def possible_branches(
     scenario: Scenario, node_id: str, emotion: int, turn: int
 ) -> Iterable[tuple[int, Branch]]:
@@ -207,10 +230,10 @@ def possible_branches(
         if branch.when is None:
             yield index, branch
             return
-        if not _state_part_holds(branch.when, emotion, turn):
+        if not branch.when.state_part_holds(emotion=emotion, turn=turn):
             continue
         yield index, branch
-        if not _depends_on_reply(branch.when):
+        if not branch.when.depends_on_reply:
             return
 
 

@@ -1,49 +1,17 @@
-"""Loading scenario files: YAML with duplicate-key detection, one scenario per file."""
+"""Loading scenario files: strict YAML (``contentio.load_strict``: duplicate keys refused), one scenario per file."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from contentio import YamlError, load_strict
 from scenarios.model import Problem, Scenario, ValidationError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 LIBRARY_DIR = PACKAGE_DIR / "library"
 REPO_ROOT = PACKAGE_DIR.parent
 MANUALS_DIR = REPO_ROOT.parent / "shared" / "manuals"
-
-
-class _DuplicateKeyError(yaml.MarkedYAMLError):
-    pass
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate mapping keys (PyYAML silently keeps the last one)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _value_node in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
-            try:
-                duplicate = key in seen
-            except TypeError:
-                duplicate = False
-            if duplicate:
-                raise _DuplicateKeyError(
-                    "while constructing a mapping", node.start_mark, f"重复的键 '{key}'", key_node.start_mark
-                )
-            seen.add(key) if _hashable(key) else None
-        return super().construct_mapping(node, deep=deep)
-
-
-def _hashable(value: Any) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 def read_yaml(path: Path) -> Any:
@@ -62,13 +30,27 @@ def read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ValidationError([Problem(path.name, "", f"无法读取文件: {exc}")]) from exc
+    return parse_yaml_text(text, path.name)
+
+
+def parse_yaml_text(text: str, name: str = "<data>") -> Any:
+    """Parse YAML text strictly (duplicate keys are errors), as :func:`read_yaml` does for a file.
+
+    Args:
+        text: The YAML document (e.g. pasted into the authoring page's YAML tab).
+        name: Name used in error messages.
+
+    Returns:
+        The parsed data.
+
+    Raises:
+        ValidationError: When the text cannot be parsed; the path names the line.
+    """
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ValidationError([Problem(path.name, where, f"YAML 语法错误: {problem}")]) from exc
+        return load_strict(text)
+    except YamlError as exc:
+        where = f"line {exc.line}" if exc.line is not None else ""
+        raise ValidationError([Problem(name, where, f"YAML 语法错误: {exc.problem}")]) from exc
 
 
 def load_scenario(path: str | Path) -> Scenario:

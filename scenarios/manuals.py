@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -45,26 +46,35 @@ def _manual_text(path: Path) -> str:
     return normalise(path.read_text(encoding="utf-8"))
 
 
-def check_source(file: str, section: str, manuals_dir: Path) -> str | None:
+def check_source(
+    file: str, section: str, manuals_dir: Path, extra: Mapping[str, str] | None = None
+) -> str | None:
     """Check one citation.
 
     Args:
         file: The manual's file name, e.g. ``002_0eb62db7ee6f7331.txt``.
         section: The cited section title.
         manuals_dir: Directory holding the manuals.
+        extra: More citable sources by file name -> their text (a site's uploaded documents); they
+            are checked exactly like the manuals.
 
     Returns:
         None when the citation is good, else a message saying what is wrong.
     """
     if "/" in file or "\\" in file:
         return f"file 只写文件名,不带路径: '{file}'"
-    path = manuals_dir / file
-    if not path.is_file():
-        known = sorted(p.name for p in manuals_dir.glob("*.txt")) if manuals_dir.is_dir() else []
-        return f"找不到手册文件 '{file}',可选: {', '.join(known) or '(手册目录不存在)'}"
+    if extra and file in extra:
+        text = normalise(extra[file])
+    else:
+        path = manuals_dir / file
+        if not path.is_file():
+            known = sorted(p.name for p in manuals_dir.glob("*.txt")) if manuals_dir.is_dir() else []
+            known += sorted(extra or {})
+            return f"找不到手册文件 '{file}',可选: {', '.join(known) or '(手册目录不存在)'}"
+        text = _manual_text(path)
     wanted = normalise(section)
     if not wanted:
         return "section 为空"
-    if wanted not in _manual_text(path):
+    if wanted not in text:
         return f"章节 '{section}' 在 {file} 中找不到(请照手册原文抄写章节标题)"
     return None

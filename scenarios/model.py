@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from scenarios.rubrics import BANDS, BLOCKER_IDS, CATEGORIES, SKILL_IDS, rubric_item_ids
+from scenarios.conditions import CONDITIONS
+from scenarios.rubrics import CATEGORIES, SKILL_IDS, rubric_item_ids
 
 SCHEMA_VERSION = 1
 CHANNELS: tuple[str, ...] = ("上门", "电话", "对讲", "前台")
@@ -31,10 +32,6 @@ _TOP_KEYS = {
     "skills", "persona", "channel", "time_limit_s", "max_turns", "start", "nodes", "endings",
 }
 _NODE_KEYS = {"lines", "references", "rubric", "time_limit_s", "on_timeout", "branches"}
-_WHEN_KEYS = {
-    "band", "min_score", "max_score", "hit", "miss", "blocker",
-    "emotion_gte", "emotion_lte", "turn_gte", "turn_lte",
-}
 
 
 @dataclass(frozen=True)
@@ -150,24 +147,49 @@ class Persona:
         return {"name": self.name, "role": self.role, "emotion": self.emotion}
 
 
-@dataclass(frozen=True)
 class When:
-    """A branch condition; every field that is set must hold.
+    """A branch condition; every condition that is set must hold (see :mod:`scenarios.conditions`).
 
-    ``blocker`` is ``True``/``False`` (any blocker / no blocker) or a tuple of blocker ids (any present).
-    Emotion bounds compare with the emotion before the reply; turn bounds with the 1-based reply number.
+    Built from keyword arguments named like the ``when`` keys (``When(band=("优秀",), hit=("apologize",))``);
+    each key reads back as an attribute (``when.band``; an unset condition reads as None, or ``()``
+    for ``hit`` / ``miss``). ``blocker`` is ``True``/``False`` (any blocker / no blocker) or a tuple of
+    blocker ids (any present). Emotion bounds compare with the emotion before the reply; turn bounds
+    with the 1-based reply number.
     """
 
-    band: tuple[str, ...] | None = None
-    min_score: int | None = None
-    max_score: int | None = None
-    hit: tuple[str, ...] = ()
-    miss: tuple[str, ...] = ()
-    blocker: bool | tuple[str, ...] | None = None
-    emotion_gte: int | None = None
-    emotion_lte: int | None = None
-    turn_gte: int | None = None
-    turn_lte: int | None = None
+    __slots__ = ("_values",)
+    _EMPTY = {"hit": (), "miss": ()}
+
+    def __init__(self, **conditions: Any) -> None:
+        unknown = set(conditions) - set(CONDITIONS)
+        if unknown:
+            raise TypeError(f"未知条件 {sorted(unknown)},可用: {', '.join(CONDITIONS)}")
+        values = tuple(
+            (key, conditions[key]) for key in CONDITIONS
+            if conditions.get(key) is not None and conditions.get(key) != ()
+        )
+        object.__setattr__(self, "_values", values)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in CONDITIONS:
+            return dict(self._values).get(name, self._EMPTY.get(name))
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("When is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, When) and self._values == other._values
+
+    def __hash__(self) -> int:
+        return hash(self._values)
+
+    def __repr__(self) -> str:
+        return "When(" + ", ".join(f"{key}={value!r}" for key, value in self._values) + ")"
+
+    def items(self) -> tuple[tuple[str, Any], ...]:
+        """The conditions that are set, in registry order."""
+        return self._values
 
     def holds(self, result: Any, *, emotion: int, turn: int) -> bool:
         """Whether the condition holds for a scored reply.
@@ -181,78 +203,27 @@ class When:
         Returns:
             True when every condition that is set holds.
         """
-        if self.band is not None and result.band not in self.band:
-            return False
-        if self.min_score is not None and result.score < self.min_score:
-            return False
-        if self.max_score is not None and result.score > self.max_score:
-            return False
-        if self.hit and not set(self.hit) <= set(result.hit_ids):
-            return False
-        if self.miss and not set(self.miss) <= set(result.miss_ids):
-            return False
-        blockers = set(result.blocker_ids)
-        if self.blocker is True and not blockers:
-            return False
-        if self.blocker is False and blockers:
-            return False
-        if isinstance(self.blocker, tuple) and not blockers & set(self.blocker):
-            return False
-        if self.emotion_gte is not None and emotion < self.emotion_gte:
-            return False
-        if self.emotion_lte is not None and emotion > self.emotion_lte:
-            return False
-        if self.turn_gte is not None and turn < self.turn_gte:
-            return False
-        return not (self.turn_lte is not None and turn > self.turn_lte)
+        return all(CONDITIONS[key].holds(value, result, emotion, turn) for key, value in self._values)
+
+    def state_part_holds(self, *, emotion: int, turn: int) -> bool:
+        """Whether the conditions that do not depend on the reply (emotion, turn) hold."""
+        return all(
+            CONDITIONS[key].holds(value, None, emotion, turn)
+            for key, value in self._values if not CONDITIONS[key].depends_on_reply
+        )
+
+    @property
+    def depends_on_reply(self) -> bool:
+        """True when some condition reads the scored reply (band, score, items, blockers)."""
+        return any(CONDITIONS[key].depends_on_reply for key, _value in self._values)
 
     def to_dict(self) -> dict[str, Any]:
         """Return only the conditions that are set."""
-        data: dict[str, Any] = {}
-        if self.band is not None:
-            data["band"] = list(self.band)
-        for key in ("min_score", "max_score"):
-            if getattr(self, key) is not None:
-                data[key] = getattr(self, key)
-        if self.hit:
-            data["hit"] = list(self.hit)
-        if self.miss:
-            data["miss"] = list(self.miss)
-        if self.blocker is not None:
-            data["blocker"] = list(self.blocker) if isinstance(self.blocker, tuple) else self.blocker
-        for key in ("emotion_gte", "emotion_lte", "turn_gte", "turn_lte"):
-            if getattr(self, key) is not None:
-                data[key] = getattr(self, key)
-        return data
+        return {key: CONDITIONS[key].to_data(value) for key, value in self._values}
 
     def describe(self) -> str:
         """Short human-readable form, e.g. ``band∈优秀/良好 hit=apologize``."""
-        parts: list[str] = []
-        if self.band is not None:
-            parts.append("band∈" + "/".join(self.band))
-        if self.min_score is not None:
-            parts.append(f"score>={self.min_score}")
-        if self.max_score is not None:
-            parts.append(f"score<={self.max_score}")
-        if self.hit:
-            parts.append("hit=" + ",".join(self.hit))
-        if self.miss:
-            parts.append("miss=" + ",".join(self.miss))
-        if self.blocker is True:
-            parts.append("blocker")
-        elif self.blocker is False:
-            parts.append("no blocker")
-        elif isinstance(self.blocker, tuple):
-            parts.append("blocker∈" + ",".join(self.blocker))
-        if self.emotion_gte is not None:
-            parts.append(f"emotion>={self.emotion_gte}")
-        if self.emotion_lte is not None:
-            parts.append(f"emotion<={self.emotion_lte}")
-        if self.turn_gte is not None:
-            parts.append(f"turn>={self.turn_gte}")
-        if self.turn_lte is not None:
-            parts.append(f"turn<={self.turn_lte}")
-        return " ".join(parts)
+        return " ".join(CONDITIONS[key].describe(value) for key, value in self._values)
 
 
 @dataclass(frozen=True)
@@ -480,14 +451,6 @@ def _parse_emotion_delta(data: Mapping[str, Any], path: str, c: _Collector, *, r
     return value if value is not None else 0
 
 
-def _id_list(value: Any, path: str, c: _Collector) -> tuple[str, ...] | None:
-    values = value if isinstance(value, list) else [value]
-    if not values or not all(isinstance(item, str) and item for item in values):
-        c.add(path, f"应为 id 或 id 列表,实际为 {value!r}")
-        return None
-    return tuple(values)
-
-
 def _parse_when(value: Any, path: str, c: _Collector, items: frozenset[str] | None) -> When | None:
     data = c.mapping(value, path)
     if data is None:
@@ -495,50 +458,11 @@ def _parse_when(value: Any, path: str, c: _Collector, items: frozenset[str] | No
     if not data:
         c.add(path, "条件为空;默认分支请省略 when")
         return None
-    c.unknown_keys(data, _WHEN_KEYS, path)
+    c.unknown_keys(data, set(CONDITIONS), path)
     fields: dict[str, Any] = {}
-    if "band" in data:
-        bands = _id_list(data["band"], _join(path, "band"), c)
-        if bands is not None:
-            for band in bands:
-                if band not in BANDS:
-                    c.add(_join(path, "band"), f"未知等级 '{band}',可选: {', '.join(BANDS)}")
-            fields["band"] = bands
-    for key in ("min_score", "max_score"):
+    for key, condition in CONDITIONS.items():
         if key in data:
-            fields[key] = c.integer(data, key, path, low=0, high=100)
-    for key in ("emotion_gte", "emotion_lte"):
-        if key in data:
-            fields[key] = c.integer(data, key, path, low=0, high=100)
-    for key in ("turn_gte", "turn_lte"):
-        if key in data:
-            fields[key] = c.integer(data, key, path, low=1)
-    for key in ("hit", "miss"):
-        if key in data:
-            ids = _id_list(data[key], _join(path, key), c)
-            if ids is not None:
-                if items is not None:
-                    for item_id in ids:
-                        if item_id not in items:
-                            c.add(
-                                _join(path, key),
-                                f"'{item_id}' 不是本节点评分表的条目,可选: {', '.join(sorted(items))}",
-                            )
-                fields[key] = ids
-    if "blocker" in data:
-        blocker = data["blocker"]
-        if isinstance(blocker, bool):
-            fields["blocker"] = blocker
-        else:
-            ids = _id_list(blocker, _join(path, "blocker"), c)
-            if ids is not None:
-                for blocker_id in ids:
-                    if blocker_id not in BLOCKER_IDS:
-                        c.add(
-                            _join(path, "blocker"),
-                            f"未知否决项 '{blocker_id}',可选: {', '.join(sorted(BLOCKER_IDS))}",
-                        )
-                fields["blocker"] = ids
+            fields[key] = condition.parse(data[key], _join(path, key), c.add, items)
     if fields.get("min_score") is not None and fields.get("max_score") is not None:
         if fields["min_score"] > fields["max_score"]:
             c.add(path, "min_score 大于 max_score,条件永远不成立")
@@ -745,14 +669,14 @@ def _check_references(
         return
     known = set(raw_nodes) | set(endings)
     if start is not None and start not in raw_nodes:
-        c.add("start", f"unknown node '{start}'")
+        c.add("start", f"unknown node '{start}':没有这个节点")
     has_timed_out = any(ending.kind == "timed_out" for ending in endings.values())
     for node_id, node in nodes.items():
         for index, branch in enumerate(node.branches):
             if branch.to not in known:
-                c.add(f"nodes.{node_id}.branches[{index}].to", f"unknown node '{branch.to}'")
+                c.add(f"nodes.{node_id}.branches[{index}].to", f"unknown node '{branch.to}':没有这个节点或结局")
         if node.on_timeout is not None and node.on_timeout.to not in known:
-            c.add(f"nodes.{node_id}.on_timeout.to", f"unknown node '{node.on_timeout.to}'")
+            c.add(f"nodes.{node_id}.on_timeout.to", f"unknown node '{node.on_timeout.to}':没有这个节点或结局")
         timed = node.time_limit_s is not None or scenario_limit is not None
         if node.on_timeout is not None and not timed:
             c.add(f"nodes.{node_id}.on_timeout", "节点没有 time_limit_s(场景也没有),on_timeout 永远不会生效")

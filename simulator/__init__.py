@@ -61,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import models  # noqa: F401  (register tables with the metadata)
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
+    from .author.views import bp as author_bp
     from .certification.views import bp as certify_bp
     from .cli import register_cli
     from .errors import register_error_handlers
@@ -70,8 +71,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .main.views import bp as main_bp
     from .play.views import bp as play_bp
     from .quiz.views import bp as quiz_bp
-    from .review.views import bp as review_bp
     from .reports.views import bp as reports_bp
+    from .review.views import bp as review_bp
     from .security import enforce_roles
     from .templating import register_templating
 
@@ -83,6 +84,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(jobs_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(author_bp)
     init_jobs(app)
     app.register_blueprint(certify_bp)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .extensions import db
-from .models import ContentVersion, Origin, utcnow
+from .models import ContentPublication, ContentVersion, Origin, utcnow
 
 
 @dataclass(frozen=True)
@@ -70,13 +70,16 @@ def sync_content(kind: str, items: Iterable[ContentItem]) -> SyncReport:
     items = _unique(kind, items)
     rows = db.session.execute(db.select(ContentVersion).where(ContentVersion.kind == kind)).scalars().all()
     by_key = _by_key(rows)
+    withdrawn = _withdrawn_keys(kind)
     report = SyncReport(kind)
     for item in items:
         version = item.resolved_version()
         existing = by_key.setdefault(item.key, [])
         current = next((row for row in existing if row.is_current), None)
         match = next((row for row in existing if row.version == version), None)
-        local = current is not None and current.origin == Origin.AUTHORED and current is not match
+        local = (current is not None and current.origin == Origin.AUTHORED and current is not match) or (
+            current is None and item.key in withdrawn
+        )
         had_rows = bool(existing)
         if match is None:
             match = _new_row(kind, item, version, Origin.SHIPPED, is_current=not local)
@@ -183,6 +186,18 @@ def local_edits(kind: str) -> list[LocalEdit]:
         if current is not None and shipped is not None and current is not shipped and current.origin == Origin.AUTHORED:
             edits.append(LocalEdit(current, shipped))
     return edits
+
+
+def _withdrawn_keys(kind: str) -> set[str]:
+    """Keys whose latest publication record is a trainer's 撤下 (authoring): a load must not bring them back."""
+    latest: dict[str, str] = {}
+    for key, action in db.session.execute(
+        db.select(ContentPublication.key, ContentPublication.action)
+        .where(ContentPublication.kind == kind, ContentPublication.action.in_(("publish", "unpublish")))
+        .order_by(ContentPublication.id)
+    ):
+        latest[key] = action
+    return {key for key, action in latest.items() if action == "unpublish"}
 
 
 def _unique(kind: str, items: Iterable[ContentItem]) -> list[ContentItem]:

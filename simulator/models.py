@@ -189,6 +189,9 @@ class Attempt(db.Model):
     ending: Mapped[str | None] = mapped_column(String(60), default=None)
     ending_kind: Mapped[str | None] = mapped_column(String(20), default=None)
     final_score: Mapped[int | None] = mapped_column(default=None)
+    # A trainer's 试玩 of a draft (authoring): played exactly like a real attempt, never counted in
+    # results. Every results query (reports, certification, item statistics) must exclude it.
+    preview: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
 
     user: Mapped[User] = relationship()
     content: Mapped[ContentVersion] = relationship()
@@ -492,3 +495,88 @@ class TurnSkill(db.Model):
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
     hits: Mapped[int] = mapped_column(default=0)
     misses: Mapped[int] = mapped_column(default=0)
+class DraftStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"  # the draft's document is the current published version
+    ARCHIVED = "archived"
+
+    @property
+    def label(self) -> str:
+        return {"draft": "草稿", "published": "已发布", "archived": "已归档"}[self.value]
+
+
+class ScenarioDraft(db.Model):
+    """A trainer's working copy of a scenario (authoring, issue 11).
+
+    ``data`` is the document as last saved, valid or not: a draft may be saved with problems but is
+    published only when the linter finds none. ``revision`` is the optimistic lock: every save names
+    the revision it was edited from and is refused (nothing lost, a clear message) when another save
+    came first. ``target_key`` is the published scenario this draft edits (None for a new scenario
+    until its first publish). ``samples`` are 试评分 replies kept as the draft's regression examples:
+    ``[{"node", "reply", "expected"}]``.
+    """
+
+    __tablename__ = "scenario_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_key: Mapped[str | None] = mapped_column(String(100), index=True, default=None)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    samples: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default=DraftStatus.DRAFT.value, index=True)
+    revision: Mapped[int] = mapped_column(default=1)
+    base_content_id: Mapped[int | None] = mapped_column(ForeignKey("content_version.id"), default=None)
+    preview_content_id: Mapped[int | None] = mapped_column(ForeignKey("content_version.id"), default=None)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    updated_by: Mapped[User] = relationship(foreign_keys=[updated_by_id])
+    base_content: Mapped[ContentVersion | None] = relationship(foreign_keys=[base_content_id])
+
+    @property
+    def status_enum(self) -> DraftStatus:
+        return DraftStatus(self.status)
+
+
+class ContentPublication(db.Model):
+    """Who published, unpublished or archived which content, and when (authoring, issue 11)."""
+
+    __tablename__ = "content_publication"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(100), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # publish | unpublish | archive
+    content_id: Mapped[int | None] = mapped_column(ForeignKey("content_version.id"), default=None)
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("scenario_draft.id"), default=None)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+    content: Mapped[ContentVersion | None] = relationship()
+
+
+class SourceDocument(db.Model):
+    """A source document a trainer uploaded (a site's own SOP): citable like the shipped manuals.
+
+    ``file`` is the name content cites (``source: {file: <file>, section: ...}``); ``text`` is the
+    extracted plain text the citation checker searches; ``sections`` the headings found in it.
+    """
+
+    __tablename__ = "source_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    original_name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(8))  # txt | docx | pdf
+    text: Mapped[str] = mapped_column(Text)
+    sections: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    uploaded_by: Mapped[User] = relationship()

@@ -25,6 +25,7 @@ NAVIGATION = [
     ("certify.cohort", "认证总览", {Role.TRAINER, Role.HR, Role.ADMIN}),
     ("quiz.bank", "题库管理", {Role.TRAINER, Role.ADMIN}),
     ("main.content", "内容库", {Role.TRAINER, Role.ADMIN}),
+    ("author.index", "内容编写", {Role.TRAINER, Role.ADMIN}),
     ("admin.users", "用户管理", {Role.ADMIN}),
     ("admin.roster_import", "花名册导入", {Role.ADMIN}),
 ]

@@ -157,7 +157,8 @@ def load_evidence(
     attempts = db.session.execute(
         db.select(Attempt.id, Attempt.user_id, Attempt.scenario_key, Attempt.content_id, Attempt.finished_at,
                   Attempt.final_score)
-        .where(Attempt.user_id.in_(ids), Attempt.mode == "assessment", Attempt.finished_at.is_not(None))
+        .where(Attempt.user_id.in_(ids), Attempt.mode == "assessment", Attempt.finished_at.is_not(None),
+               Attempt.preview.is_(False))
     ).all()
     content_ids = {row.content_id for row in attempts}
     versions = {
@@ -169,7 +170,8 @@ def load_evidence(
     turns = db.session.execute(
         db.select(Turn.attempt_id, Turn.submitted_at, Turn.breakdown, Attempt.user_id)
         .join(Attempt, Turn.attempt_id == Attempt.id)
-        .where(Attempt.user_id.in_(ids), Attempt.mode == "assessment", Turn.submitted_at >= add_months(now, -months))
+        .where(Attempt.user_id.in_(ids), Attempt.mode == "assessment", Turn.submitted_at >= add_months(now, -months),
+               Attempt.preview.is_(False))
     ).all()
     quiz_rows = db.session.execute(
         db.select(QuizAttempt.id, QuizAttempt.user_id, QuizAttempt.quiz_key, QuizAttempt.started_at,

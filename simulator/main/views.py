@@ -112,7 +112,10 @@ def _database_answers() -> bool:
 def _trainee_summary(user: User) -> dict:
     attempts = (
         db.session.execute(
-            db.select(Attempt).where(Attempt.user_id == user.id).order_by(Attempt.started_at.desc()).limit(5)
+            db.select(Attempt)
+            .where(Attempt.user_id == user.id, Attempt.preview.is_(False))
+            .order_by(Attempt.started_at.desc())
+            .limit(5)
         )
         .scalars()
         .all()
@@ -129,7 +132,7 @@ def _trainee_summary(user: User) -> dict:
     )
     finished = db.session.execute(
         db.select(func.count(Attempt.id), func.avg(Attempt.final_score)).where(
-            Attempt.user_id == user.id, Attempt.finished_at.is_not(None)
+            Attempt.user_id == user.id, Attempt.finished_at.is_not(None), Attempt.preview.is_(False)
         )
     ).one()
     return {

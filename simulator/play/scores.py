@@ -170,7 +170,7 @@ def skill_profile(user_id: int, mode: str | None = None) -> list[SkillResult]:
     """A trainee's skill profile: the skill table over every turn of their finished attempts."""
     query = (
         db.select(Turn).join(Attempt, Turn.attempt_id == Attempt.id)
-        .where(Attempt.user_id == user_id, Attempt.finished_at.is_not(None))
+        .where(Attempt.user_id == user_id, Attempt.finished_at.is_not(None), Attempt.preview.is_(False))
     )
     if mode:
         query = query.where(Attempt.mode == mode)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 import scoring
 
-from ..models import Role
+from ..extensions import db
+from ..models import Attempt, Role
 from ..security import roles_required
 from . import service
 
 bp = Blueprint("play", __name__, url_prefix="/play")
+
+# Who may play an attempt they own: trainees, and trainers/admins for the 试玩 (preview) attempts the
+# authoring pages start for them. Only trainees can start a counted attempt (``start``).
+PLAYERS = (Role.TRAINEE, Role.TRAINER, Role.ADMIN)
 
 NOTICES = {
     ("duplicate", True): "这条回复已经记录过了,不会重复计分。",
@@ -19,6 +24,16 @@ NOTICES = {
     ("stale", True): "页面内容已过期,已为您显示最新进度。",
     ("ended", True): "本次演练已经结束。",
 }
+
+
+def _own_attempt(attempt_id: int):
+    """The user's attempt: a trainee's own, or a trainer's / admin's own 试玩 preview (else 403)."""
+    if current_user.role == Role.TRAINEE.value:
+        return service.own_attempt(current_user, attempt_id)
+    attempt = db.get_or_404(Attempt, attempt_id)
+    if not (attempt.preview and attempt.user_id == current_user.id):
+        abort(403)
+    return attempt
 
 
 def _is_htmx() -> bool:
@@ -61,20 +76,20 @@ def start(key: str):
 
 
 @bp.route("/attempts/<int:attempt_id>")
-@roles_required(Role.TRAINEE)
+@roles_required(*PLAYERS)
 def attempt(attempt_id: int):
     """The conversation, resumed where it stands; a finished attempt shows its debrief."""
-    attempt = service.own_attempt(current_user, attempt_id)
+    attempt = _own_attempt(attempt_id)
     if attempt.finished_at is not None and not _is_htmx():
         return redirect(url_for("play.debrief", attempt_id=attempt.id))
     return _panel(service.play_view(attempt))
 
 
 @bp.route("/attempts/<int:attempt_id>/reply", methods=["POST"])
-@roles_required(Role.TRAINEE)
+@roles_required(*PLAYERS)
 def reply(attempt_id: int):
     """Judge one reply (committed before the response) and show the next turn."""
-    attempt = service.own_attempt(current_user, attempt_id)
+    attempt = _own_attempt(attempt_id)
     text = request.form.get("reply", "")
     try:
         outcome = service.submit_reply(
@@ -94,10 +109,10 @@ def reply(attempt_id: int):
 
 
 @bp.route("/attempts/<int:attempt_id>/expire", methods=["POST"])
-@roles_required(Role.TRAINEE)
+@roles_required(*PLAYERS)
 def expire(attempt_id: int):
     """The page's countdown reached zero: apply the timeout rule if the server's clock agrees."""
-    attempt = service.own_attempt(current_user, attempt_id)
+    attempt = _own_attempt(attempt_id)
     outcome = service.expire_turn(
         attempt, request.form.get("turn", type=int) or 0, request.form.get("client_token", "")
     )
@@ -115,10 +130,10 @@ def expire(attempt_id: int):
 
 
 @bp.route("/attempts/<int:attempt_id>/debrief")
-@roles_required(Role.TRAINEE)
+@roles_required(*PLAYERS)
 def debrief(attempt_id: int):
     """The debrief of a finished attempt."""
-    attempt = service.own_attempt(current_user, attempt_id)
+    attempt = _own_attempt(attempt_id)
     if attempt.finished_at is None:
         return redirect(url_for("play.attempt", attempt_id=attempt.id))
     return render_template("play/debrief.html", d=service.debrief(attempt), modes=service.MODES)

@@ -7,6 +7,7 @@ the pure ``quizzes`` package.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 import time
@@ -752,16 +753,53 @@ def _submitted_attempts(site_id: int | None) -> list[QuizAttempt]:
     return list(db.session.execute(query).scalars())
 
 
-def attempt_data(attempt: QuizAttempt) -> AttemptData:
-    """One submitted attempt as ``quizzes.analysis`` wants it (option letters mapped back to the bank's)."""
+def attempt_data(attempt: QuizAttempt, versions: dict[str, Question] | None = None) -> AttemptData:
+    """One submitted attempt as ``quizzes.analysis`` wants it (option letters mapped back to the bank's).
+
+    Args:
+        attempt: the submitted attempt.
+        versions: when given, the current bank's questions by id. An answer to a choice question whose
+            options were different when it was given (the question was edited since) is counted under
+            ``"<id>(旧版本 <n>)"``, and that version (original option order) is added to ``versions``, so the
+            option frequencies stay labelled with the options the trainee actually saw.
+    """
     saved = answers_by_position(attempt)
     items: dict[str, ItemResponse] = {}
     for position, drawn in enumerate(drawn_questions(attempt)):
         answer = saved.get(position)
         fraction = answer.fraction if answer is not None and answer.fraction is not None else 0.0
         chosen = drawn.original_choice(answer.response) if answer is not None else []
-        items[drawn.id] = ItemResponse(fraction, tuple(chosen))
+        items[_version_key(drawn, versions)] = ItemResponse(fraction, tuple(chosen))
     return AttemptData(items)
+
+
+def _as_given(drawn: DrawnQuestion) -> Question:
+    """A drawn choice question with its options and key back in the bank's order of that version."""
+    question = drawn.question
+    if not isinstance(question, SingleChoice | MultipleChoice) or not drawn.permutation:
+        return question
+    options = [""] * len(question.options)
+    for shown, original in enumerate(drawn.permutation):
+        options[original] = question.options[shown]
+    keys = question.answer if isinstance(question, MultipleChoice) else [question.answer]
+    original_keys = sorted(LETTERS[drawn.permutation[LETTERS.index(k)]] for k in keys)
+    answer = original_keys if isinstance(question, MultipleChoice) else original_keys[0]
+    return dataclasses.replace(question, options=options, answer=answer, weights=None, option_feedback=None)
+
+
+def _version_key(drawn: DrawnQuestion, versions: dict[str, Question] | None) -> str:
+    if versions is None or not isinstance(drawn.question, SingleChoice | MultipleChoice):
+        return drawn.id
+    given = _as_given(drawn)
+    current = versions.get(drawn.id)
+    if current is None or list(getattr(current, "options", [])) == list(given.options):
+        return drawn.id
+    for key, known in versions.items():
+        if key.startswith(f"{drawn.id}(旧版本") and list(getattr(known, "options", [])) == list(given.options):
+            return key
+    key = f"{drawn.id}(旧版本 {sum(1 for k in versions if k.startswith(drawn.id + '(旧版本')) + 1})"
+    versions[key] = given
+    return key
 
 
 def item_analysis(site_id: int | None, quiz_key: str = "") -> Analysis:
@@ -778,11 +816,15 @@ def item_analysis(site_id: int | None, quiz_key: str = "") -> Analysis:
     selected = quiz_key if quiz_key == "*" or quiz_key in counts else (choices[0][0] if choices else "*")
     used = [a for a in attempts if selected == "*" or a.quiz_key == selected]
     bank, _ = current_bank()
-    option_letters = {q.id: LETTERS[: len(q.options)] for q in bank if isinstance(q, SingleChoice | MultipleChoice)}
-    stats = analyse((attempt_data(a) for a in used), options=option_letters)
+    versions: dict[str, Question] = {q.id: q for q in bank}
+    data = [attempt_data(a, versions) for a in used]
+    option_letters = {
+        key: LETTERS[: len(q.options)] for key, q in versions.items() if isinstance(q, SingleChoice | MultipleChoice)
+    }
+    stats = analyse(data, options=option_letters)
     rows = []
     for qid, item in stats.items():
-        question = bank.get(qid) if qid in bank else None
+        question = versions.get(qid)
         options = []
         if isinstance(question, SingleChoice | MultipleChoice):
             keys = set(question.answer) if isinstance(question, MultipleChoice) else {question.answer}

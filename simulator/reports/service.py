@@ -269,7 +269,8 @@ def category_keys(category: str) -> list[str]:
 
 def attempt_conditions(f: Filters) -> list[ColumnElement[bool]]:
     """Conditions on ``Attempt`` (joined to ``User``) for the filters."""
-    conditions = [*trainee_conditions(f), *_period_conditions(Attempt.started_at, f)]
+    # a trainer's 试玩 of a draft is never a result
+    conditions = [*trainee_conditions(f), *_period_conditions(Attempt.started_at, f), Attempt.preview.is_(False)]
     if f.mode:
         conditions.append(Attempt.mode == f.mode)
     if f.category:
@@ -568,7 +569,7 @@ def trainee_table(site_ids: list[int] | tuple[int, ...], f: Filters | None = Non
         return []
     if f is None:
         user_conditions = [User.role == Role.TRAINEE.value, User.site_id.in_(site_ids)]
-        attempt_where = [Attempt.user_id.in_(select(User.id).where(*user_conditions))]
+        attempt_where = [Attempt.user_id.in_(select(User.id).where(*user_conditions)), Attempt.preview.is_(False)]
         quiz_where = [QuizAttempt.user_id.in_(select(User.id).where(*user_conditions))]
     else:
         user_conditions = trainee_conditions(f)

@@ -115,7 +115,8 @@ def site_query(user: User):
     """Finished attempts of the trainees of the user's site."""
     return (
         db.select(Attempt).join(User, Attempt.user_id == User.id)
-        .where(User.site_id == user.site_id, User.role == Role.TRAINEE.value, Attempt.finished_at.is_not(None))
+        .where(User.site_id == user.site_id, User.role == Role.TRAINEE.value, Attempt.finished_at.is_not(None),
+               Attempt.preview.is_(False))
     )
 
 
