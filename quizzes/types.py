@@ -848,19 +848,39 @@ class Ordering(Question):
 # -- short answer -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class KeyPoint:
-    """A point a short answer must make; ``keywords`` (optional) help the checklist find it."""
+    """A point a short answer must make.
+
+    ``keywords`` (optional) help the checklist find it; ``requires`` (optional) are cues that must
+    also appear for the point to count, e.g. the fee amount ``re:(?<![0-9])1000\\s*元``: without them
+    the point earns half credit in the score and is listed as not met.
+    """
 
     text: str
     keywords: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
 
     def to_dict(self) -> str | dict[str, Any]:
-        """A plain string unless keywords are given."""
-        if not self.keywords:
+        """A plain string unless keywords or required cues are given."""
+        if not self.keywords and not self.requires:
             return self.text
-        return {"text": self.text, "keywords": list(self.keywords)}
+        out: dict[str, Any] = {"text": self.text}
+        if self.keywords:
+            out["keywords"] = list(self.keywords)
+        if self.requires:
+            out["requires"] = list(self.requires)
+        return out
 
 
 _INQUIRY_ITEMS = ("greet_org", "answer", "confirm_needs", "close_polite")
+# "验房:抄水、电、气表底数……": a short step name, a colon, then what the step asks.
+_KEY_POINT_HEADING = re.compile(r"^([^:\uff1a,\uff0c;\uff1b\u3002]{2,12})[:\uff1a](.+)$", re.S)
+
+
+def _band(score: int) -> str:
+    """``scoring``'s band for a 0-100 score (imported lazily, like the scorer)."""
+    from scoring import band_for
+
+    return band_for(score)
 
 
 def default_scorer(reply: str, references: Sequence[str], rubric: Any) -> ScoreLike:
@@ -900,12 +920,19 @@ class ShortAnswer(Question):
             if isinstance(item, str) and item.strip():
                 points.append(KeyPoint(item.strip()))
             elif isinstance(item, Mapping) and isinstance(item.get("text"), str) and item["text"].strip():
-                keywords = item.get("keywords", [])
-                if not isinstance(keywords, list) or not all(isinstance(k, str) and k for k in keywords):
-                    raise ValidationError("keywords 应为非空字符串列表", path)
-                points.append(KeyPoint(item["text"].strip(), tuple(keywords)))
+                unknown = set(item) - {"text", "keywords", "requires"}
+                if unknown:
+                    allowed = "text, keywords, requires"
+                    raise ValidationError(f"未知字段 {sorted(map(str, unknown))};要点可用: {allowed}", path)
+                cues: dict[str, tuple[str, ...]] = {}
+                for key in ("keywords", "requires"):
+                    values = item.get(key, [])
+                    if not isinstance(values, list) or not all(isinstance(k, str) and k for k in values):
+                        raise ValidationError(f"{key} 应为非空字符串列表", f"{path}.{key}")
+                    cues[key] = tuple(values)
+                points.append(KeyPoint(item["text"].strip(), cues["keywords"], cues["requires"]))
             else:
-                raise ValidationError("应为要点字符串或 {text, keywords}", path)
+                raise ValidationError("应为要点字符串或 {text, keywords, requires}", path)
         return {"reference": reference, "key_points": points}
 
     def validate(self) -> None:
@@ -920,19 +947,19 @@ class ShortAnswer(Question):
     def _cues(point: KeyPoint) -> tuple[list[str], list[str]]:
         """Keywords and exemplars for one key point.
 
-        Keywords: the given ones, else the key point itself when short (<= 8 characters), else its
-        heading before a colon when that is short. Exemplars: the key point and each of its clauses.
+        A key point may open with a step name and a colon (``验房:抄水、电、气表底数……``); the step
+        name alone never meets the point, so it is neither a keyword nor an exemplar: naming the
+        headings of a procedure is not saying what to do in it. Keywords: the given ones, else the
+        key point itself when short (<= 8 characters). Exemplars: the text after the heading and
+        each of its clauses.
         """
-        text = point.text
+        heading = _KEY_POINT_HEADING.match(point.text)
+        body = heading.group(2).strip() if heading else point.text
         keywords = list(point.keywords)
-        head = re.split(r"[::]", text, maxsplit=1)[0].strip()
-        if not keywords:
-            if len(text) <= 8:
-                keywords = [text]
-            elif head != text and 2 <= len(head) <= 8:
-                keywords = [head]
-        clauses = [c.strip() for c in re.split(r"[::,,;;、。]", text) if len(c.strip()) >= 2]
-        exemplars = list(dict.fromkeys([text, *clauses]))
+        if not keywords and len(point.text) <= 8:
+            keywords = [point.text]
+        clauses = [c.strip() for c in re.split(r"[:\uff1a,\uff0c;\uff1b\u3001\u3002]", body) if len(c.strip()) >= 2]
+        exemplars = list(dict.fromkeys([body, *clauses]))
         return keywords, exemplars
 
     def rubric_spec(self) -> dict[str, Any]:
@@ -949,6 +976,8 @@ class ShortAnswer(Question):
             }
             if keywords:
                 item["keywords"] = keywords
+            if point.requires:
+                item["requires"] = list(point.requires)
             add.append(item)
         return {"base": "inquiry", "drop": list(_INQUIRY_ITEMS), "add": add}
 
@@ -962,9 +991,20 @@ class ShortAnswer(Question):
             )
         result = (scorer or default_scorer)(reply, [self.reference], self.rubric_spec())
         hit_ids = set(result.hit_ids)
+        # A point with required cues found without them (the right fee named with a wrong amount)
+        # is not met; the score is then capped at the share of points met, so a fluent answer with
+        # every amount wrong cannot pass on its similarity to the reference.
+        required = {f"kp{i + 1}" for i, p in enumerate(self.key_points) if p.requires}
+        partial = {h.item for h in getattr(result, "hits", ()) if getattr(h, "credit", 1.0) < 1.0}
+        hit_ids -= partial & required
         hit = [p.text for i, p in enumerate(self.key_points) if f"kp{i + 1}" in hit_ids]
         missed = [p.text for i, p in enumerate(self.key_points) if f"kp{i + 1}" not in hit_ids]
-        parts = [f"得分 {result.score}({result.band})。"]
+        score = result.score
+        wrong_required = bool(partial & required)
+        if wrong_required:
+            score = min(score, round(100 * len(hit) / len(self.key_points)))
+        band = result.band if score == result.score else _band(score)
+        parts = [f"得分 {score}({band})。"]
         if missed:
             parts.append("未答到的要点:" + ";".join(missed) + "。")
         else:
@@ -972,16 +1012,16 @@ class ShortAnswer(Question):
         if result.feedback:
             parts.append(result.feedback)
         return GradeResult.make(
-            result.score / 100.0,
+            score / 100.0,
             details={
                 "hit": hit,
                 "missed": missed,
-                "band": result.band,
-                "score": result.score,
-                "decided_by": getattr(result, "decided_by", ""),
+                "band": band,
+                "score": score,
+                "decided_by": getattr(result, "decided_by", "") if score == result.score else "required_cues",
             },
             feedback=" ".join(parts),
-            correct=not missed or result.band in ("优秀", "良好"),
+            correct=not missed or (band in ("优秀", "良好") and not wrong_required),
         )
 
     def answer_text(self) -> str:
