@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,11 +25,14 @@ class LintReport:
         files: The files checked.
         scenarios: The scenarios that loaded, keyed by id.
         problems: Every problem found, in file order.
+        warnings: Content that loads but should be reworded (see :func:`promise_warnings`,
+            :func:`empty_section_warnings`); they do not fail the lint.
     """
 
     files: list[Path] = field(default_factory=list)
     scenarios: dict[str, Scenario] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -76,6 +80,7 @@ def lint(path: str | Path | None = None, *, manuals_dir: str | Path | None = Non
         seen[scenario.id] = file.name
         report.scenarios[scenario.id] = scenario
         report.problems.extend(graph_problems(scenario, file.name))
+        report.warnings.extend(promise_warnings(scenario, file.name))
     return report
 
 
@@ -250,11 +255,75 @@ def shortest_resolved_path(scenario: Scenario) -> list[str] | None:
     return None
 
 
+# A time for someone else to arrive: 「维保人员十五分钟内到」「主管马上就到」.
+_ARRIVAL = re.compile(
+    r"([0-9]+|[一二两三四五六七八九十半几]+)\s*个?(分钟|小时)(之内|以内|内)?(就|能|就能|可以)?"
+    r"(赶到|到达|到场|到现场|赶过来|赶过去|赶来|过来|过去|上门|到)"
+    r"|(马上|很快|立刻|立即)就?(赶到|到达|到场|赶过来|赶过去|到)"
+)
+_HEDGE = re.compile(r"预计|大约|大概|左右|估计|争取|一般|尽量|尽快")
+# Who is promised to arrive; a promise about the speaker's own arrival is one the speaker can keep.
+_OTHER_PARTY = re.compile(
+    r"师傅|人员|维保|工程|电工|同事|主管|保安|秩序维护|清理|救援|部长|经理|领导|管家|他们|消防|燃气公司|专人"
+)
+_SENTENCE_END = re.compile(r"[。!！?？]")
+_CLAUSE_END = re.compile(r"[,，;；:：]")
+
+
+def promise_warnings(scenario: Scenario, file: str) -> list[Problem]:
+    """References that state another team's arrival time as a guarantee.
+
+    A reference promises only what the speaker can keep: another team's arrival is an estimate
+    (「预计十五分钟左右到」), or the speaker commits to what they will do themselves
+    (「我十分钟后回电告诉您到哪了」). A clause that gives an arrival time (「十五分钟内到」「马上就到」)
+    without 预计/大约/左右 is reported when another party arrives: named in the clause, or earlier
+    in the sentence while the clause does not make the speaker (我) the subject.
+
+    Args:
+        scenario: A scenario that passed the schema.
+        file: File name for the messages.
+
+    Returns:
+        One warning per reference, quoting the first such clause.
+    """
+    warnings: list[Problem] = []
+    for node_id, node in scenario.nodes.items():
+        for index, reference in enumerate(node.references):
+            clause = _guaranteed_arrival(reference)
+            if clause is not None:
+                warnings.append(
+                    Problem(
+                        file,
+                        f"nodes.{node_id}.references[{index}]",
+                        f"把别人到达的时间说成了保证:「{clause}」;"
+                        "请写成估计(「预计……左右到」),或改成自己能兑现的承诺(「我X点前回电告诉您进展」)",
+                    )
+                )
+    return warnings
+
+
+def _guaranteed_arrival(text: str) -> str | None:
+    """The first clause of ``text`` that guarantees another party's arrival time, or None."""
+    for sentence in _SENTENCE_END.split(text):
+        before = ""
+        for clause in _CLAUSE_END.split(sentence):
+            arrival = _ARRIVAL.search(clause)
+            if arrival and not _HEDGE.search(clause):
+                head = clause[: arrival.start()]
+                named = _OTHER_PARTY.search(clause[: arrival.end()])
+                if named or ("我" not in head and _OTHER_PARTY.search(before)):
+                    return clause.strip()
+            before += clause
+    return None
+
+
 def format_report(report: LintReport) -> str:
-    """Render a report for the terminal (one problem per line, then a summary)."""
+    """Render a report for the terminal (one problem per line, warnings, then a summary)."""
     lines = [str(problem) for problem in report.problems]
+    lines += [f"[警告] {warning}" for warning in report.warnings]
     if report.ok:
-        lines.append(f"通过: {len(report.files)} 个文件, {len(report.scenarios)} 个场景, 没有问题")
+        found = f"{len(report.warnings)} 个警告" if report.warnings else "没有问题"
+        lines.append(f"通过: {len(report.files)} 个文件, {len(report.scenarios)} 个场景, {found}")
     else:
         bad_files = len({problem.file for problem in report.problems})
         lines.append(

@@ -179,3 +179,34 @@ def test_cli_show_invalid_file_reports_problems(tmp_path, capsys):
     path = write_scenario(tmp_path, data)
     assert main(["show", str(path)]) == 1
     assert "sample-complaint.yaml: difficulty" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("reference", "warned"),
+    [
+        ("非常抱歉,我已经上报主管,维保人员十五分钟内到,我一直陪着您。", True),
+        ("非常抱歉,我已经上报主管,维保人员正在赶来,十五分钟内到,我一直陪着您。", True),
+        ("非常抱歉,我已经通知保安马上就到,请您稍等。", True),
+        ("非常抱歉,我已经上报主管,维保人员预计十五分钟左右到,我一直陪着您。", False),
+        ("非常抱歉,维保人员正在赶来,十分钟后我回电告诉您他们到哪了。", False),
+        ("非常抱歉,我已经上报主管,我五分钟内到您家门口。", False),
+        ("非常抱歉,我已经上报主管,今天下午三点前我给您回电话。", False),
+    ],
+)
+def test_a_reference_guaranteeing_another_teams_arrival_is_warned(tmp_path, reference, warned):
+    data = sample_data()
+    data["nodes"]["opening"]["references"][0] = reference
+    write_scenario(tmp_path, data)
+    report = lint(tmp_path)
+    assert report.ok, report.problems  # a warning never fails the lint
+    paths = [warning.path for warning in report.warnings]
+    assert ("nodes.opening.references[0]" in paths) is warned, paths
+
+
+def test_warnings_are_printed_but_the_cli_passes(tmp_path, capsys):
+    data = sample_data()
+    data["nodes"]["opening"]["references"][0] = "非常抱歉,我已经上报主管,师傅十分钟内到。"
+    write_scenario(tmp_path, data)
+    assert main(["lint", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "[警告]" in out and "预计" in out and "1 个警告" in out
