@@ -260,6 +260,8 @@ def lint_bank(
             if question.source is None:
                 problems.append(LintProblem(file.name, where, "缺少出处 source"))
                 continue
+            if question.source.general:
+                continue  # guidance no manual contains, labelled as such
             manual = find_manual(question.source.file, manual_dirs)
             if manual is None:
                 problems.append(
@@ -277,4 +279,21 @@ def lint_bank(
                         severity="warning",
                     )
                 )
+            elif not _section_has_text(manual, question.source.section):
+                problems.append(
+                    LintProblem(
+                        file.name,
+                        f"{where}.source.section",
+                        f"章节「{question.source.section}」在 {manual.name} 中只有标题、没有正文;请改引有正文的章节,"
+                        "手册没有的内容标注 {general: 通用安全规范}",
+                        severity="warning",
+                    )
+                )
     return problems
+
+
+def _section_has_text(manual: Path, section: str) -> bool:
+    """Whether a cited heading has text under it (see ``scenarios.manuals.section_has_text``)."""
+    from scenarios.manuals import section_has_text
+
+    return section_has_text(manual.name, section, manual.parent)

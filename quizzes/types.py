@@ -63,16 +63,25 @@ class ValidationError(ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    """Where a question's facts come from: a manual file and a section title in it."""
+    """Where a question's facts come from: a manual file and a section title in it, or ``general``
+    practice that no manual contains (``{general: 通用安全规范}``, shown as 「手册未收录,按通用安全规范」)."""
 
-    file: str
-    section: str
+    file: str = ""
+    section: str = ""
+    general: str = ""
 
     @classmethod
     def from_dict(cls, data: Any) -> Source:
-        """Build from ``{file: ..., section: ...}``; raises :class:`ValidationError` on a bad shape."""
+        """Build from ``{file: ..., section: ...}`` or ``{general: ...}``; raises :class:`ValidationError`."""
         if not isinstance(data, Mapping):
             raise ValidationError("应为 {file: ..., section: ...} 映射", "source")
+        if "general" in data:
+            general = data.get("general")
+            if set(data) - {"general"}:
+                raise ValidationError("general(手册未收录的通用做法)不能与 file/section 同时出现", "source")
+            if not isinstance(general, str) or not general.strip() or len(general.strip()) > 20:
+                raise ValidationError("应为简短的做法名称(不超过 20 字),如 通用安全规范", "source.general")
+            return cls(general=general.strip())
         file, section = data.get("file"), data.get("section")
         if not isinstance(file, str) or not file.strip():
             raise ValidationError("必填字符串(手册文件名)", "source.file")
@@ -81,7 +90,9 @@ class Source:
         return cls(file=file.strip(), section=section.strip())
 
     def to_dict(self) -> dict[str, str]:
-        """Return ``{"file": ..., "section": ...}``."""
+        """Return ``{"file": ..., "section": ...}``, or ``{"general": ...}``."""
+        if self.general:
+            return {"general": self.general}
         return {"file": self.file, "section": self.section}
 
 

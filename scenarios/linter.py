@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from scenarios.loader import MANUALS_DIR, load_scenario, read_yaml, scenario_files
-from scenarios.manuals import check_source
+from scenarios.manuals import check_source, section_has_text
 from scenarios.model import Branch, Problem, Scenario, ValidationError, When
 
 MIN_RESOLVED_REPLIES = 3
@@ -67,6 +67,7 @@ def lint(path: str | Path | None = None, *, manuals_dir: str | Path | None = Non
             report.problems.extend(exc.problems)
             continue
         report.problems.extend(_source_problems(data, file.name, manuals))
+        report.warnings.extend(empty_section_warnings(data, file.name, manuals))
         try:
             scenario = load_scenario(file)
         except ValidationError as exc:
@@ -102,6 +103,50 @@ def _source_problems(data: Any, file: str, manuals: Path) -> list[Problem]:
         if message is not None:
             problems.append(Problem(file, path, message))
     return problems
+
+
+def _citations(value: Any, path: str) -> Iterable[tuple[str, dict[str, Any]]]:
+    """Every ``source``/``also_sources`` mapping in a scenario file, rubric specs included."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if key == "source" and isinstance(item, dict):
+                yield where, item
+            elif key == "also_sources" and isinstance(item, list):
+                yield from ((f"{where}[{i}]", s) for i, s in enumerate(item) if isinstance(s, dict))
+            else:
+                yield from _citations(item, where)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _citations(item, f"{path}[{index}]")
+
+
+def empty_section_warnings(data: Any, file: str, manuals: Path) -> list[Problem]:
+    """Citations of a heading that has no text under it (manual 003 holds only titles for most chapters).
+
+    Guidance such a citation stands for is in no manual: cite ``{general: 通用安全规范}`` instead
+    (shown as 「手册未收录,按通用安全规范」), or the section that does contain it.
+
+    Args:
+        data: The parsed scenario file.
+        file: File name for the messages.
+        manuals: Directory holding the manuals.
+
+    Returns:
+        One warning per such citation, nested rubric sources included.
+    """
+    warnings: list[Problem] = []
+    for path, citation in _citations(data, ""):
+        manual, section = citation.get("file"), citation.get("section")
+        if isinstance(manual, str) and isinstance(section, str) and not section_has_text(manual, section, manuals):
+            warnings.append(
+                Problem(
+                    file, path,
+                    f"章节「{section}」在 {manual} 中只有标题、没有正文;手册没有的内容请标注 "
+                    "{general: 通用安全规范}(显示为「手册未收录,按通用安全规范」),或改引有正文的章节",
+                )
+            )
+    return warnings
 
 
 def graph_problems(scenario: Scenario, file: str) -> list[Problem]:
