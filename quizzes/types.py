@@ -655,6 +655,69 @@ class TrueFalse(Question):
 
 
 # -- fill in the blank ------------------------------------------------------------------------------
+_TITLE_MARKS = str.maketrans("", "", "《》〈〉「」『』“”\"'")
+_CN_DIGITS = {ch: value for value, chars in enumerate(("零〇", "一", "二两", "三", "四", "五", "六", "七", "八", "九"))
+              for ch in chars}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+_CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千万]+")
+_NUMBER_UNIT = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(\D{0,6})$")
+# Spellings of the same unit: 块/块钱 are 元; 元/证, 元每证, 元一证 are 元证; 个小时 is 小时.
+_UNIT_SPELLINGS = (("块钱", "元"), ("块", "元"), ("/", ""), ("每", ""), ("个", ""), ("一", ""))
+# Units a stem may print right after its blank, longest first.
+_STEM_UNITS = ("元/平方", "元/证", "元/户", "平方", "小时", "分钟", "元", "天", "声", "次", "份", "证", "户", "层")
+
+
+def _chinese_number(text: str) -> int | None:
+    """The value of a Chinese numeral (三, 二十四, 一千, 两百五十), or None when it is not one."""
+    if len(text) > 1 and all(ch in _CN_DIGITS for ch in text):
+        return int("".join(str(_CN_DIGITS[ch]) for ch in text))  # 二四 read digit by digit
+    total, section, digit = 0, 0, None
+    for ch in text:
+        if ch in _CN_DIGITS:
+            if digit is not None:
+                return None
+            digit = _CN_DIGITS[ch]
+        elif ch == "万":
+            section = (section + (digit or 0)) or 1
+            total += section * 10000
+            section, digit = 0, None
+        else:
+            section += (1 if digit is None else digit) * _CN_UNITS[ch]
+            digit = None
+    return total + section + (digit or 0)
+
+
+def canonical_answer(text: str, *, keep_wildcard: bool = False) -> str:
+    """Fold a typed fill-in answer for matching: :func:`normalise_text`, then title marks (《》「」“”)
+    dropped and Chinese numerals written as Arabic ones (五十 -> 50, 二十四 -> 24, 三声 -> 3声)."""
+    text = normalise_text(text, keep_wildcard=keep_wildcard).translate(_TITLE_MARKS)
+
+    def arabic(match: re.Match[str]) -> str:
+        value = _chinese_number(match.group(0))
+        return match.group(0) if value is None else str(value)
+
+    return _CN_NUMBER.sub(arabic, text)
+
+
+def _unit(text: str) -> str:
+    for spelling, canonical in _UNIT_SPELLINGS:
+        text = text.replace(spelling, canonical)
+    return text
+
+
+def _same_number_in_unit(answer: str, response: str, stem_unit: str) -> bool:
+    """``answer`` is a number (with or without its unit) and ``response`` the same number written
+    with or without a unit that agrees with the answer's or the one printed after the blank."""
+    expected, given = _NUMBER_UNIT.match(answer), _NUMBER_UNIT.match(response)
+    if expected is None or given is None or float(expected.group(1)) != float(given.group(1)):
+        return False
+    said = _unit(given.group(2))
+    if not said:
+        return True
+    units = [u for u in (_unit(expected.group(2)), _unit(stem_unit)) if u]
+    return any(said.startswith(unit) or unit.startswith(said) for unit in units)
+
+
 @dataclass(frozen=True)
 class AcceptedAnswer:
     """One accepted fill-in answer. ``*`` in ``text`` matches any run of characters (Moodle)."""
@@ -663,11 +726,16 @@ class AcceptedAnswer:
     fraction: float = 1.0
     feedback: str = ""
 
-    def matches(self, response: str) -> bool:
-        """Whether a normalised response matches this answer (after the same normalisation)."""
-        pattern = normalise_text(self.text, keep_wildcard=True)
+    def matches(self, response: str, *, stem_unit: str = "") -> bool:
+        """Whether a response folded by :func:`canonical_answer` matches this answer.
+
+        A numeric answer also matches the same number with or without a unit (50 / 50元 / 五十元/证)
+        when the unit agrees with the answer's own or with ``stem_unit``, the unit printed after the
+        blank (``每证____元``); 24 does not match 24天 after ``____小时``.
+        """
+        pattern = canonical_answer(self.text, keep_wildcard=True)
         if "*" not in pattern:
-            return pattern == response
+            return pattern == response or _same_number_in_unit(pattern, response, stem_unit)
         regex = ".*".join(re.escape(part) for part in pattern.split("*"))
         return re.fullmatch(regex, response) is not None
 
@@ -740,12 +808,19 @@ class FillBlank(Question):
     def _specific_dict(self) -> dict[str, Any]:
         return {"accepted": [a.to_dict() for a in self.accepted]}
 
+    def _stem_unit(self) -> str:
+        """The unit printed right after the blank (``每证____元`` -> 元), folded like answers."""
+        parts = BLANK_PATTERN.split(self.stem, maxsplit=1)
+        after = canonical_answer(parts[1]) if len(parts) == 2 else ""
+        return next((unit for unit in _STEM_UNITS if after.startswith(unit)), "")
+
     def grade(self, response: Any, *, scorer: Scorer | None = None) -> GradeResult:
         given = normalise_text(response) if isinstance(response, str | int | float) else ""
         if not given:
             return GradeResult.make(0.0, details={"given": "", "matched": None}, feedback="未作答。")
+        folded, stem_unit = canonical_answer(given), self._stem_unit()
         for answer in self.accepted:
-            if answer.matches(given):
+            if answer.matches(folded, stem_unit=stem_unit):
                 fraction = answer.fraction
                 if fraction >= 1.0 - _EPS:
                     message = "回答正确。"

@@ -118,7 +118,8 @@ def _one_question_bank(tmp_path, source: str):
 
 
 def test_lint_warns_about_a_heading_with_no_text_under_it(tmp_path):
-    problems = _one_question_bank(tmp_path, "{file: 003_155df04f83bb14c9.txt, section: 灾害天气及突发停电停水客服工作指引}")
+    citation = "{file: 003_155df04f83bb14c9.txt, section: 灾害天气及突发停电停水客服工作指引}"
+    problems = _one_question_bank(tmp_path, citation)
     assert [(p.severity, p.path) for p in problems] == [("warning", "id x-1.source.section")]
     assert "只有标题" in problems[0].message
 

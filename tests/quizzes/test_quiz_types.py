@@ -271,3 +271,43 @@ def test_key_point_requires_must_be_a_list_of_strings():
         make(type="short", reference="参考", key_points=[{"text": "甲", "requires": "1000"}])
     with pytest.raises(ValidationError, match="未知字段"):
         make(type="short", reference="参考", key_points=[{"text": "甲", "cues": ["x"]}])
+
+
+FEE = {"type": "fill", "stem": "施工许可证每证收____元(交证退款)。", "accepted": ["50"]}
+HOURS = {"type": "fill", "stem": "做____小时闭水试验。", "accepted": ["24"]}
+TITLE = {"type": "fill", "stem": "业主凭入住通知单领取____等资料。", "accepted": ["业主手册"]}
+RINGS = {"type": "fill", "stem": "电话铃响____内接听", "accepted": ["三声"]}
+
+
+@pytest.mark.parametrize(
+    ("fields", "typed", "right"),
+    [
+        (FEE, "50", True), (FEE, "五十", True), (FEE, "50元", True), (FEE, "50元/证", True),
+        (FEE, "五十元每证", True), (FEE, "50块", True), (FEE, "５０元", True),
+        (FEE, "500", False), (FEE, "5", False), (FEE, "50天", False), (FEE, "20元/证", False),
+        (HOURS, "二十四", True), (HOURS, "二十四小时", True), (HOURS, "24个小时", True),
+        (HOURS, "24天", False), (HOURS, "十二", False),
+        (TITLE, "《业主手册》", True), (TITLE, "“业主手册”", True), (TITLE, "〈业主手册〉", True),
+        (TITLE, "业主须知", False),
+        (RINGS, "3声", True), (RINGS, "３声", True), (RINGS, "三", True), (RINGS, "4声", False),
+    ],
+)
+def test_fill_accepts_the_variants_a_trainee_types(fields, typed, right):
+    assert make(**fields).grade(typed).correct is right
+
+
+def test_fill_with_a_unit_in_the_key_accepts_the_bare_number():
+    question = make(type="fill", stem="住宅装修保证金为每户____。", accepted=["1000元"])
+    assert question.grade("1000").correct and question.grade("一千元").correct
+    assert not question.grade("2000元").correct
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [("二十四", "24"), ("两百五十", "250"), ("一千", "1000"), ("十", "10"), ("三声", "3声"),
+     ("《业主手册》", "业主手册")],
+)
+def test_canonical_answer(text, folded):
+    from quizzes.types import canonical_answer
+
+    assert canonical_answer(text) == folded
