@@ -273,7 +273,10 @@ def _source_problems(
 ) -> list[LintProblem]:
     if question.source is None:
         return [LintProblem(file, where, "缺少出处 source")]
+    if question.source.general:
+        return []  # guidance no manual contains, labelled as such
     name = question.source.file
+    manual: Path | None = None
     if extra_sources and name in extra_sources:
         if name not in manual_text:
             manual_text[name] = _fold(extra_sources[name])
@@ -293,7 +296,24 @@ def _source_problems(
                 severity="warning",
             )
         ]
+    if manual is not None and not _section_has_text(manual, question.source.section):
+        return [
+            LintProblem(
+                file,
+                _at(where, "source.section"),
+                f"章节「{question.source.section}」在 {name} 中只有标题、没有正文;请改引有正文的章节,"
+                "手册没有的内容标注 {general: 通用安全规范}",
+                severity="warning",
+            )
+        ]
     return []
+
+
+def _section_has_text(manual: Path, section: str) -> bool:
+    """Whether a cited heading has text under it (see ``scenarios.manuals.section_has_text``)."""
+    from scenarios.manuals import section_has_text
+
+    return section_has_text(manual.name, section, manual.parent)
 
 
 def check_question(

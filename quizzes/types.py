@@ -63,16 +63,25 @@ class ValidationError(ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    """Where a question's facts come from: a manual file and a section title in it."""
+    """Where a question's facts come from: a manual file and a section title in it, or ``general``
+    practice that no manual contains (``{general: 通用安全规范}``, shown as 「手册未收录,按通用安全规范」)."""
 
-    file: str
-    section: str
+    file: str = ""
+    section: str = ""
+    general: str = ""
 
     @classmethod
     def from_dict(cls, data: Any) -> Source:
-        """Build from ``{file: ..., section: ...}``; raises :class:`ValidationError` on a bad shape."""
+        """Build from ``{file: ..., section: ...}`` or ``{general: ...}``; raises :class:`ValidationError`."""
         if not isinstance(data, Mapping):
             raise ValidationError("应为 {file: ..., section: ...} 映射", "source")
+        if "general" in data:
+            general = data.get("general")
+            if set(data) - {"general"}:
+                raise ValidationError("general(手册未收录的通用做法)不能与 file/section 同时出现", "source")
+            if not isinstance(general, str) or not general.strip() or len(general.strip()) > 20:
+                raise ValidationError("应为简短的做法名称(不超过 20 字),如 通用安全规范", "source.general")
+            return cls(general=general.strip())
         file, section = data.get("file"), data.get("section")
         if not isinstance(file, str) or not file.strip():
             raise ValidationError("必填字符串(手册文件名)", "source.file")
@@ -81,7 +90,9 @@ class Source:
         return cls(file=file.strip(), section=section.strip())
 
     def to_dict(self) -> dict[str, str]:
-        """Return ``{"file": ..., "section": ...}``."""
+        """Return ``{"file": ..., "section": ...}``, or ``{"general": ...}``."""
+        if self.general:
+            return {"general": self.general}
         return {"file": self.file, "section": self.section}
 
 
@@ -644,6 +655,69 @@ class TrueFalse(Question):
 
 
 # -- fill in the blank ------------------------------------------------------------------------------
+_TITLE_MARKS = str.maketrans("", "", "《》〈〉「」『』“”\"'")
+_CN_DIGITS = {ch: value for value, chars in enumerate(("零〇", "一", "二两", "三", "四", "五", "六", "七", "八", "九"))
+              for ch in chars}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+_CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千万]+")
+_NUMBER_UNIT = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(\D{0,6})$")
+# Spellings of the same unit: 块/块钱 are 元; 元/证, 元每证, 元一证 are 元证; 个小时 is 小时.
+_UNIT_SPELLINGS = (("块钱", "元"), ("块", "元"), ("/", ""), ("每", ""), ("个", ""), ("一", ""))
+# Units a stem may print right after its blank, longest first.
+_STEM_UNITS = ("元/平方", "元/证", "元/户", "平方", "小时", "分钟", "元", "天", "声", "次", "份", "证", "户", "层")
+
+
+def _chinese_number(text: str) -> int | None:
+    """The value of a Chinese numeral (三, 二十四, 一千, 两百五十), or None when it is not one."""
+    if len(text) > 1 and all(ch in _CN_DIGITS for ch in text):
+        return int("".join(str(_CN_DIGITS[ch]) for ch in text))  # 二四 read digit by digit
+    total, section, digit = 0, 0, None
+    for ch in text:
+        if ch in _CN_DIGITS:
+            if digit is not None:
+                return None
+            digit = _CN_DIGITS[ch]
+        elif ch == "万":
+            section = (section + (digit or 0)) or 1
+            total += section * 10000
+            section, digit = 0, None
+        else:
+            section += (1 if digit is None else digit) * _CN_UNITS[ch]
+            digit = None
+    return total + section + (digit or 0)
+
+
+def canonical_answer(text: str, *, keep_wildcard: bool = False) -> str:
+    """Fold a typed fill-in answer for matching: :func:`normalise_text`, then title marks (《》「」“”)
+    dropped and Chinese numerals written as Arabic ones (五十 -> 50, 二十四 -> 24, 三声 -> 3声)."""
+    text = normalise_text(text, keep_wildcard=keep_wildcard).translate(_TITLE_MARKS)
+
+    def arabic(match: re.Match[str]) -> str:
+        value = _chinese_number(match.group(0))
+        return match.group(0) if value is None else str(value)
+
+    return _CN_NUMBER.sub(arabic, text)
+
+
+def _unit(text: str) -> str:
+    for spelling, canonical in _UNIT_SPELLINGS:
+        text = text.replace(spelling, canonical)
+    return text
+
+
+def _same_number_in_unit(answer: str, response: str, stem_unit: str) -> bool:
+    """``answer`` is a number (with or without its unit) and ``response`` the same number written
+    with or without a unit that agrees with the answer's or the one printed after the blank."""
+    expected, given = _NUMBER_UNIT.match(answer), _NUMBER_UNIT.match(response)
+    if expected is None or given is None or float(expected.group(1)) != float(given.group(1)):
+        return False
+    said = _unit(given.group(2))
+    if not said:
+        return True
+    units = [u for u in (_unit(expected.group(2)), _unit(stem_unit)) if u]
+    return any(said.startswith(unit) or unit.startswith(said) for unit in units)
+
+
 @dataclass(frozen=True)
 class AcceptedAnswer:
     """One accepted fill-in answer. ``*`` in ``text`` matches any run of characters (Moodle)."""
@@ -652,11 +726,16 @@ class AcceptedAnswer:
     fraction: float = 1.0
     feedback: str = ""
 
-    def matches(self, response: str) -> bool:
-        """Whether a normalised response matches this answer (after the same normalisation)."""
-        pattern = normalise_text(self.text, keep_wildcard=True)
+    def matches(self, response: str, *, stem_unit: str = "") -> bool:
+        """Whether a response folded by :func:`canonical_answer` matches this answer.
+
+        A numeric answer also matches the same number with or without a unit (50 / 50元 / 五十元/证)
+        when the unit agrees with the answer's own or with ``stem_unit``, the unit printed after the
+        blank (``每证____元``); 24 does not match 24天 after ``____小时``.
+        """
+        pattern = canonical_answer(self.text, keep_wildcard=True)
         if "*" not in pattern:
-            return pattern == response
+            return pattern == response or _same_number_in_unit(pattern, response, stem_unit)
         regex = ".*".join(re.escape(part) for part in pattern.split("*"))
         return re.fullmatch(regex, response) is not None
 
@@ -729,12 +808,19 @@ class FillBlank(Question):
     def _specific_dict(self) -> dict[str, Any]:
         return {"accepted": [a.to_dict() for a in self.accepted]}
 
+    def _stem_unit(self) -> str:
+        """The unit printed right after the blank (``每证____元`` -> 元), folded like answers."""
+        parts = BLANK_PATTERN.split(self.stem, maxsplit=1)
+        after = canonical_answer(parts[1]) if len(parts) == 2 else ""
+        return next((unit for unit in _STEM_UNITS if after.startswith(unit)), "")
+
     def grade(self, response: Any, *, scorer: Scorer | None = None) -> GradeResult:
         given = normalise_text(response) if isinstance(response, str | int | float) else ""
         if not given:
             return GradeResult.make(0.0, details={"given": "", "matched": None}, feedback="未作答。")
+        folded, stem_unit = canonical_answer(given), self._stem_unit()
         for answer in self.accepted:
-            if answer.matches(given):
+            if answer.matches(folded, stem_unit=stem_unit):
                 fraction = answer.fraction
                 if fraction >= 1.0 - _EPS:
                     message = "回答正确。"
@@ -848,19 +934,39 @@ class Ordering(Question):
 # -- short answer -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class KeyPoint:
-    """A point a short answer must make; ``keywords`` (optional) help the checklist find it."""
+    """A point a short answer must make.
+
+    ``keywords`` (optional) help the checklist find it; ``requires`` (optional) are cues that must
+    also appear for the point to count, e.g. the fee amount ``re:(?<![0-9])1000\\s*元``: without them
+    the point earns half credit in the score and is listed as not met.
+    """
 
     text: str
     keywords: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
 
     def to_dict(self) -> str | dict[str, Any]:
-        """A plain string unless keywords are given."""
-        if not self.keywords:
+        """A plain string unless keywords or required cues are given."""
+        if not self.keywords and not self.requires:
             return self.text
-        return {"text": self.text, "keywords": list(self.keywords)}
+        out: dict[str, Any] = {"text": self.text}
+        if self.keywords:
+            out["keywords"] = list(self.keywords)
+        if self.requires:
+            out["requires"] = list(self.requires)
+        return out
 
 
 _INQUIRY_ITEMS = ("greet_org", "answer", "confirm_needs", "close_polite")
+# "验房:抄水、电、气表底数……": a short step name, a colon, then what the step asks.
+_KEY_POINT_HEADING = re.compile(r"^([^:\uff1a,\uff0c;\uff1b\u3002]{2,12})[:\uff1a](.+)$", re.S)
+
+
+def _band(score: int) -> str:
+    """``scoring``'s band for a 0-100 score (imported lazily, like the scorer)."""
+    from scoring import band_for
+
+    return band_for(score)
 
 
 def default_scorer(reply: str, references: Sequence[str], rubric: Any) -> ScoreLike:
@@ -900,12 +1006,19 @@ class ShortAnswer(Question):
             if isinstance(item, str) and item.strip():
                 points.append(KeyPoint(item.strip()))
             elif isinstance(item, Mapping) and isinstance(item.get("text"), str) and item["text"].strip():
-                keywords = item.get("keywords", [])
-                if not isinstance(keywords, list) or not all(isinstance(k, str) and k for k in keywords):
-                    raise ValidationError("keywords 应为非空字符串列表", path)
-                points.append(KeyPoint(item["text"].strip(), tuple(keywords)))
+                unknown = set(item) - {"text", "keywords", "requires"}
+                if unknown:
+                    allowed = "text, keywords, requires"
+                    raise ValidationError(f"未知字段 {sorted(map(str, unknown))};要点可用: {allowed}", path)
+                cues: dict[str, tuple[str, ...]] = {}
+                for key in ("keywords", "requires"):
+                    values = item.get(key, [])
+                    if not isinstance(values, list) or not all(isinstance(k, str) and k for k in values):
+                        raise ValidationError(f"{key} 应为非空字符串列表", f"{path}.{key}")
+                    cues[key] = tuple(values)
+                points.append(KeyPoint(item["text"].strip(), cues["keywords"], cues["requires"]))
             else:
-                raise ValidationError("应为要点字符串或 {text, keywords}", path)
+                raise ValidationError("应为要点字符串或 {text, keywords, requires}", path)
         return {"reference": reference, "key_points": points}
 
     def validate(self) -> None:
@@ -920,19 +1033,19 @@ class ShortAnswer(Question):
     def _cues(point: KeyPoint) -> tuple[list[str], list[str]]:
         """Keywords and exemplars for one key point.
 
-        Keywords: the given ones, else the key point itself when short (<= 8 characters), else its
-        heading before a colon when that is short. Exemplars: the key point and each of its clauses.
+        A key point may open with a step name and a colon (``验房:抄水、电、气表底数……``); the step
+        name alone never meets the point, so it is neither a keyword nor an exemplar: naming the
+        headings of a procedure is not saying what to do in it. Keywords: the given ones, else the
+        key point itself when short (<= 8 characters). Exemplars: the text after the heading and
+        each of its clauses.
         """
-        text = point.text
+        heading = _KEY_POINT_HEADING.match(point.text)
+        body = heading.group(2).strip() if heading else point.text
         keywords = list(point.keywords)
-        head = re.split(r"[::]", text, maxsplit=1)[0].strip()
-        if not keywords:
-            if len(text) <= 8:
-                keywords = [text]
-            elif head != text and 2 <= len(head) <= 8:
-                keywords = [head]
-        clauses = [c.strip() for c in re.split(r"[::,,;;、。]", text) if len(c.strip()) >= 2]
-        exemplars = list(dict.fromkeys([text, *clauses]))
+        if not keywords and len(point.text) <= 8:
+            keywords = [point.text]
+        clauses = [c.strip() for c in re.split(r"[:\uff1a,\uff0c;\uff1b\u3001\u3002]", body) if len(c.strip()) >= 2]
+        exemplars = list(dict.fromkeys([body, *clauses]))
         return keywords, exemplars
 
     def rubric_spec(self) -> dict[str, Any]:
@@ -949,6 +1062,8 @@ class ShortAnswer(Question):
             }
             if keywords:
                 item["keywords"] = keywords
+            if point.requires:
+                item["requires"] = list(point.requires)
             add.append(item)
         return {"base": "inquiry", "drop": list(_INQUIRY_ITEMS), "add": add}
 
@@ -962,9 +1077,20 @@ class ShortAnswer(Question):
             )
         result = (scorer or default_scorer)(reply, [self.reference], self.rubric_spec())
         hit_ids = set(result.hit_ids)
+        # A point with required cues found without them (the right fee named with a wrong amount)
+        # is not met; the score is then capped at the share of points met, so a fluent answer with
+        # every amount wrong cannot pass on its similarity to the reference.
+        required = {f"kp{i + 1}" for i, p in enumerate(self.key_points) if p.requires}
+        partial = {h.item for h in getattr(result, "hits", ()) if getattr(h, "credit", 1.0) < 1.0}
+        hit_ids -= partial & required
         hit = [p.text for i, p in enumerate(self.key_points) if f"kp{i + 1}" in hit_ids]
         missed = [p.text for i, p in enumerate(self.key_points) if f"kp{i + 1}" not in hit_ids]
-        parts = [f"得分 {result.score}({result.band})。"]
+        score = result.score
+        wrong_required = bool(partial & required)
+        if wrong_required:
+            score = min(score, round(100 * len(hit) / len(self.key_points)))
+        band = result.band if score == result.score else _band(score)
+        parts = [f"得分 {score}({band})。"]
         if missed:
             parts.append("未答到的要点:" + ";".join(missed) + "。")
         else:
@@ -972,16 +1098,16 @@ class ShortAnswer(Question):
         if result.feedback:
             parts.append(result.feedback)
         return GradeResult.make(
-            result.score / 100.0,
+            score / 100.0,
             details={
                 "hit": hit,
                 "missed": missed,
-                "band": result.band,
-                "score": result.score,
-                "decided_by": getattr(result, "decided_by", ""),
+                "band": band,
+                "score": score,
+                "decided_by": getattr(result, "decided_by", "") if score == result.score else "required_cues",
             },
             feedback=" ".join(parts),
-            correct=not missed or result.band in ("优秀", "良好"),
+            correct=not missed or (band in ("优秀", "良好") and not wrong_required),
         )
 
     def answer_text(self) -> str:

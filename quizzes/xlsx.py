@@ -55,6 +55,9 @@ from .types import (
     question_from_dict,
 )
 
+# The 来源文件 cell of a question whose source is general practice no manual contains.
+GENERAL_SOURCE_FILE = "(手册未收录)"
+
 SHEET_NAME = "题库"
 OPTION_HEADERS = [f"选项{c}" for c in LETTERS]
 HEADERS: list[str] = [
@@ -333,7 +336,10 @@ def row_to_dict(cells: Mapping[str, str]) -> tuple[dict[str, Any], list[tuple[st
     difficulty = cells.get("难度", "")
     data["difficulty"] = int(difficulty) if difficulty in ("1", "2", "3") else difficulty
     if cells.get("来源文件") or cells.get("来源章节"):
-        data["source"] = {"file": cells.get("来源文件", ""), "section": cells.get("来源章节", "")}
+        if cells.get("来源文件", "") == GENERAL_SOURCE_FILE:
+            data["source"] = {"general": cells.get("来源章节", "")}
+        else:
+            data["source"] = {"file": cells.get("来源文件", ""), "section": cells.get("来源章节", "")}
 
     options = [cells.get(h, "") for h in OPTION_HEADERS]
     last = max((i for i, v in enumerate(options) if v), default=-1)
@@ -405,8 +411,9 @@ def question_to_cells(question: Question) -> dict[str, str]:
         }
     )
     if question.source is not None:
-        cells["来源文件"] = question.source.file
-        cells["来源章节"] = question.source.section
+        general = question.source.general
+        cells["来源文件"] = GENERAL_SOURCE_FILE if general else question.source.file
+        cells["来源章节"] = general or question.source.section
     kind = question.type_name
     if kind in ("single", "multiple"):
         for index, option in enumerate(data["options"]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from scenarios.model import Branch, Scenario
+from scenarios.model import Branch, Scenario, Source
 
 _ENDING_KIND_LABELS = {"resolved": "解决", "escalated": "升级", "timed_out": "超时"}
 
@@ -42,6 +42,12 @@ def _short(text: str, limit: int = 24) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _source_text(source: Source) -> str:
+    if source.general:
+        return f"手册未收录,按{source.general}"
+    return f"{source.file} «{source.section}»"
+
+
 def _rubric_label(rubric: str | Mapping[str, object]) -> str:
     if isinstance(rubric, str):
         return rubric
@@ -72,7 +78,7 @@ def to_text(scenario: Scenario) -> str:
         f"人物: {persona.name}({persona.role}),初始情绪 {persona.emotion}",
         f"最多 {scenario.max_turns} 轮"
         + (f" · 每轮限时 {scenario.time_limit_s}s" if scenario.time_limit_s is not None else ""),
-        f"出处: {scenario.source.file} «{scenario.source.section}»",
+        f"出处: {_source_text(scenario.source)}",
         f"start → {scenario.start}",
         "",
     ]

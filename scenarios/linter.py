@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from scenarios.loader import MANUALS_DIR, read_yaml, scenario_files
-from scenarios.manuals import check_source
+from scenarios.manuals import check_source, section_has_text
 from scenarios.model import Branch, Problem, Scenario, ValidationError
 
 MIN_RESOLVED_REPLIES = 3
@@ -26,11 +27,14 @@ class LintReport:
         files: The files checked.
         scenarios: The scenarios that loaded, keyed by id.
         problems: Every problem found, in file order.
+        warnings: Content that loads but should be reworded (see :func:`promise_warnings`,
+            :func:`empty_section_warnings`); they do not fail the lint.
     """
 
     files: list[Path] = field(default_factory=list)
     scenarios: dict[str, Scenario] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -66,6 +70,7 @@ def lint(path: str | Path | None = None, *, manuals_dir: str | Path | None = Non
             continue
         problems, scenario = check_document(data, file.name, manuals_dir=manuals, stem=file.stem)
         report.problems.extend(problems)
+        report.warnings.extend(empty_section_warnings(data, file.name, manuals))
         if scenario is None:
             continue
         if scenario.id in seen:
@@ -75,6 +80,7 @@ def lint(path: str | Path | None = None, *, manuals_dir: str | Path | None = Non
             continue
         seen[scenario.id] = file.name
         report.scenarios[scenario.id] = scenario
+        report.warnings.extend(promise_warnings(scenario, file.name))
     return report
 
 
@@ -137,6 +143,50 @@ def _source_problems(
         if message is not None:
             problems.append(Problem(file, path, message))
     return problems
+
+
+def _citations(value: Any, path: str) -> Iterable[tuple[str, dict[str, Any]]]:
+    """Every ``source``/``also_sources`` mapping in a scenario file, rubric specs included."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if key == "source" and isinstance(item, dict):
+                yield where, item
+            elif key == "also_sources" and isinstance(item, list):
+                yield from ((f"{where}[{i}]", s) for i, s in enumerate(item) if isinstance(s, dict))
+            else:
+                yield from _citations(item, where)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _citations(item, f"{path}[{index}]")
+
+
+def empty_section_warnings(data: Any, file: str, manuals: Path) -> list[Problem]:
+    """Citations of a heading that has no text under it (manual 003 holds only titles for most chapters).
+
+    Guidance such a citation stands for is in no manual: cite ``{general: 通用安全规范}`` instead
+    (shown as 「手册未收录,按通用安全规范」), or the section that does contain it.
+
+    Args:
+        data: The parsed scenario file.
+        file: File name for the messages.
+        manuals: Directory holding the manuals.
+
+    Returns:
+        One warning per such citation, nested rubric sources included.
+    """
+    warnings: list[Problem] = []
+    for path, citation in _citations(data, ""):
+        manual, section = citation.get("file"), citation.get("section")
+        if isinstance(manual, str) and isinstance(section, str) and not section_has_text(manual, section, manuals):
+            warnings.append(
+                Problem(
+                    file, path,
+                    f"章节「{section}」在 {manual} 中只有标题、没有正文;手册没有的内容请标注 "
+                    "{general: 通用安全规范}(显示为「手册未收录,按通用安全规范」),或改引有正文的章节",
+                )
+            )
+    return warnings
 
 
 def graph_problems(scenario: Scenario, file: str) -> list[Problem]:
@@ -273,11 +323,75 @@ def shortest_resolved_path(scenario: Scenario) -> list[str] | None:
     return None
 
 
+# A time for someone else to arrive: 「维保人员十五分钟内到」「主管马上就到」.
+_ARRIVAL = re.compile(
+    r"([0-9]+|[一二两三四五六七八九十半几]+)\s*个?(分钟|小时)(之内|以内|内)?(就|能|就能|可以)?"
+    r"(赶到|到达|到场|到现场|赶过来|赶过去|赶来|过来|过去|上门|到)"
+    r"|(马上|很快|立刻|立即)就?(赶到|到达|到场|赶过来|赶过去|到)"
+)
+_HEDGE = re.compile(r"预计|大约|大概|左右|估计|争取|一般|尽量|尽快")
+# Who is promised to arrive; a promise about the speaker's own arrival is one the speaker can keep.
+_OTHER_PARTY = re.compile(
+    r"师傅|人员|维保|工程|电工|同事|主管|保安|秩序维护|清理|救援|部长|经理|领导|管家|他们|消防|燃气公司|专人"
+)
+_SENTENCE_END = re.compile(r"[。!！?？]")
+_CLAUSE_END = re.compile(r"[,，;；:：]")
+
+
+def promise_warnings(scenario: Scenario, file: str) -> list[Problem]:
+    """References that state another team's arrival time as a guarantee.
+
+    A reference promises only what the speaker can keep: another team's arrival is an estimate
+    (「预计十五分钟左右到」), or the speaker commits to what they will do themselves
+    (「我十分钟后回电告诉您到哪了」). A clause that gives an arrival time (「十五分钟内到」「马上就到」)
+    without 预计/大约/左右 is reported when another party arrives: named in the clause, or earlier
+    in the sentence while the clause does not make the speaker (我) the subject.
+
+    Args:
+        scenario: A scenario that passed the schema.
+        file: File name for the messages.
+
+    Returns:
+        One warning per reference, quoting the first such clause.
+    """
+    warnings: list[Problem] = []
+    for node_id, node in scenario.nodes.items():
+        for index, reference in enumerate(node.references):
+            clause = _guaranteed_arrival(reference)
+            if clause is not None:
+                warnings.append(
+                    Problem(
+                        file,
+                        f"nodes.{node_id}.references[{index}]",
+                        f"把别人到达的时间说成了保证:「{clause}」;"
+                        "请写成估计(「预计……左右到」),或改成自己能兑现的承诺(「我X点前回电告诉您进展」)",
+                    )
+                )
+    return warnings
+
+
+def _guaranteed_arrival(text: str) -> str | None:
+    """The first clause of ``text`` that guarantees another party's arrival time, or None."""
+    for sentence in _SENTENCE_END.split(text):
+        before = ""
+        for clause in _CLAUSE_END.split(sentence):
+            arrival = _ARRIVAL.search(clause)
+            if arrival and not _HEDGE.search(clause):
+                head = clause[: arrival.start()]
+                named = _OTHER_PARTY.search(clause[: arrival.end()])
+                if named or ("我" not in head and _OTHER_PARTY.search(before)):
+                    return clause.strip()
+            before += clause
+    return None
+
+
 def format_report(report: LintReport) -> str:
-    """Render a report for the terminal (one problem per line, then a summary)."""
+    """Render a report for the terminal (one problem per line, warnings, then a summary)."""
     lines = [str(problem) for problem in report.problems]
+    lines += [f"[警告] {warning}" for warning in report.warnings]
     if report.ok:
-        lines.append(f"通过: {len(report.files)} 个文件, {len(report.scenarios)} 个场景, 没有问题")
+        found = f"{len(report.warnings)} 个警告" if report.warnings else "没有问题"
+        lines.append(f"通过: {len(report.files)} 个文件, {len(report.scenarios)} 个场景, {found}")
     else:
         bad_files = len({problem.file for problem in report.problems})
         lines.append(

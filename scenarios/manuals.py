@@ -78,3 +78,63 @@ def check_source(
     if wanted not in text:
         return f"章节 '{section}' 在 {file} 中找不到(请照手册原文抄写章节标题)"
     return None
+
+
+# Headings the layout cannot show to be empty: 002 line 18 is followed directly by the next
+# chapter's title (贴心管家定义与职责), which reads exactly like a sub-heading would.
+UNTEXTED_HEADINGS: dict[str, frozenset[str]] = {
+    "002_0eb62db7ee6f7331.txt": frozenset({normalise("突发事件应对及危机公关意识培养")}),
+}
+_TOC_LEADER = re.compile(r"^[》」”\"'\s]*(…|\.{3}|·{3})")
+_TOC_ENTRY_AFTER = re.compile(r"^[》」”\"'\s]*《[^,。;:!?，；：！？]{1,40}?》\s*(…|\.{3})")
+_TOC_HEADING = normalise("目录")
+
+
+@cache
+def _folded_with_offsets(path: Path) -> tuple[str, str, tuple[int, ...]]:
+    """The manual's raw text (pinyin artefacts removed), its folded form, and for each folded
+    character the offset of the raw character it came from."""
+    raw = _PINYIN_ARTEFACT.sub("", path.read_text(encoding="utf-8"))
+    folded: list[str] = []
+    offsets: list[int] = []
+    for index, char in enumerate(raw):
+        for piece in normalise(char):
+            folded.append(piece)
+            offsets.append(index)
+    return raw, "".join(folded), tuple(offsets)
+
+
+def section_has_text(file: str, section: str, manuals_dir: Path) -> bool:
+    """Whether a cited heading has text under it, or is only a title.
+
+    Manual 003 is a table of contents for most of its chapters: a title such as
+    「灾害天气及突发停电停水客服工作指引」 occurs only as a contents entry, followed by its dot
+    leader and page number (or, for a part title like 「客户服务篇」, by the next entry). A heading
+    counts as empty when every occurrence is such an entry, or when it is listed in
+    ``UNTEXTED_HEADINGS``. The contents heading 「目录」 itself has the contents under it.
+
+    Args:
+        file: The manual's file name (as in a citation).
+        section: The cited heading.
+        manuals_dir: Directory holding the manuals.
+
+    Returns:
+        True when some occurrence has text after it, or when the citation cannot be checked (a
+        missing file or section is reported by :func:`check_source`).
+    """
+    path = manuals_dir / file
+    wanted = normalise(section)
+    if not wanted or not path.is_file() or wanted == _TOC_HEADING:
+        return True
+    if wanted in UNTEXTED_HEADINGS.get(file, frozenset()):
+        return False
+    raw, folded, offsets = _folded_with_offsets(path)
+    start = folded.find(wanted)
+    if start < 0:
+        return True
+    while start >= 0:
+        after = raw[offsets[start + len(wanted) - 1] + 1 :][:80]
+        if not (_TOC_LEADER.match(after) or _TOC_ENTRY_AFTER.match(after)):
+            return True
+        start = folded.find(wanted, start + 1)
+    return False

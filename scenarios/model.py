@@ -122,15 +122,27 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
+GENERAL_SOURCE_MAX = 20
+
+
 @dataclass(frozen=True)
 class Source:
-    """A citation of a manual: file name and section title as it appears in the file."""
+    """A citation of a manual (file name and section title as it appears in the file), or guidance
+    that no manual contains.
 
-    file: str
-    section: str
+    ``general`` names the practice the content follows instead, e.g. ``通用安全规范`` (written
+    ``source: {general: 通用安全规范}``); pages show it as 「手册未收录,按通用安全规范」. An
+    organisation's own SOP is cited like a manual, by putting its file beside the manuals.
+    """
+
+    file: str = ""
+    section: str = ""
+    general: str = ""
 
     def to_dict(self) -> dict[str, str]:
-        """Return the citation as ``{file, section}``."""
+        """Return the citation as ``{file, section}``, or ``{general}``."""
+        if self.general:
+            return {"general": self.general}
         return {"file": self.file, "section": self.section}
 
 
@@ -420,7 +432,16 @@ def _parse_source(value: Any, path: str, c: _Collector) -> Source | None:
     data = c.mapping(value, path)
     if data is None:
         return None
-    c.unknown_keys(data, {"file", "section"}, path)
+    c.unknown_keys(data, {"file", "section", "general"}, path)
+    if "general" in data:
+        general = c.text(data, "general", path)
+        if "file" in data or "section" in data:
+            c.add(path, "general(手册未收录的通用做法)不能与 file/section 同时出现")
+            return None
+        if general is not None and len(general) > GENERAL_SOURCE_MAX:
+            c.add(_join(path, "general"), f"应为简短的做法名称(不超过 {GENERAL_SOURCE_MAX} 字),如 通用安全规范")
+            return None
+        return Source(general=general) if general is not None else None
     file = c.text(data, "file", path)
     section = c.text(data, "section", path)
     if file is None or section is None:

@@ -20,3 +20,19 @@ def test_evasive_answer_is_graded_wrong():
     question = SHORT[0]
     result = question.grade("这个我不清楚,你去问别人吧。")
     assert not result.correct and result.fraction < 0.3
+
+
+def _step_names(question) -> list[str]:
+    from quizzes.types import _KEY_POINT_HEADING
+
+    names = [m.group(1) for m in (_KEY_POINT_HEADING.match(p.text) for p in question.key_points) if m]
+    return names if len(names) >= 3 else []
+
+
+HEADED = [q for q in SHORT if _step_names(q)]
+
+
+@pytest.mark.parametrize("question", HEADED, ids=[q.id for q in HEADED])
+def test_naming_the_step_headings_alone_is_graded_wrong(question):
+    result = question.grade("、".join(_step_names(question)) + "。")
+    assert not result.correct and result.fraction < 0.55, (question.id, result.details)

@@ -286,3 +286,16 @@ def test_gift_round_trip_of_moodle_semantics_and_special_characters():
     assert first.questions[2].question.topic == "入住/交付流程"
     again = parse_gift(export_gift([g.question for g in first.questions]).text)
     assert [g.question.to_dict() for g in again.questions] == [g.question.to_dict() for g in first.questions]
+
+
+def test_xlsx_keeps_a_general_source():
+    from quizzes.types import question_from_dict
+
+    question = question_from_dict(
+        {"id": "g-1", "type": "truefalse", "stem": "燃气泄漏时先挂断电话再撤离", "answer": True,
+         "explanation": "", "topic": "应急与突发事件", "difficulty": 1, "source": {"general": "通用安全规范"}}
+    )
+    buffer = io.BytesIO()
+    export_xlsx([question], buffer)
+    [back] = import_xlsx(buffer.getvalue())
+    assert back.source.general == "通用安全规范"

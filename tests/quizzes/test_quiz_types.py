@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
 from quizzes import QUESTION_TYPES, ValidationError, get_question_type, normalise_text, question_from_dict
@@ -214,3 +216,98 @@ def test_to_dict_round_trips(fields):
 def test_normalise_text():
     assert normalise_text("ＡＢＣ　１２３。") == "abc123"
     assert normalise_text("三 声!!") == "三声"
+
+
+def test_a_step_name_before_a_colon_is_neither_keyword_nor_exemplar():
+    question = make(type="short", reference="参考", key_points=["验房:抄水、电、气表底数,双方签字确认"])
+    item = question.rubric_spec()["add"][0]
+    assert "keywords" not in item
+    assert all("验房" not in exemplar for exemplar in item["exemplars"])
+    assert "抄水、电、气表底数,双方签字确认" in item["exemplars"]
+
+
+@dataclass(frozen=True)
+class _Hit:
+    item: str
+    credit: float = 1.0
+
+
+@dataclass(frozen=True)
+class _Score:
+    score: int
+    band: str
+    hits: tuple[_Hit, ...]
+    feedback: str = ""
+    decided_by: str = "checklist"
+
+    @property
+    def hit_ids(self) -> frozenset[str]:
+        return frozenset(hit.item for hit in self.hits)
+
+
+def test_a_key_point_found_without_its_required_amount_is_not_met_and_caps_the_score():
+    question = make(
+        type="short",
+        reference="住宅装修保证金 1000 元/户,施工许可证 50 元/证。",
+        key_points=[
+            {"text": "住宅装修保证金 1000 元/户", "requires": ["re:(?<![0-9])1000\\s*元"]},
+            {"text": "施工许可证 50 元/证", "requires": ["re:(?<![0-9])50\\s*元"]},
+        ],
+    )
+    spec = question.rubric_spec()["add"]
+    assert spec[0]["requires"] == ["re:(?<![0-9])1000\\s*元"]
+    # the scorer half-credits kp1 (fee named, amount wrong) and the reply still reads like the reference
+    fluent_but_wrong = _Score(80, "良好", (_Hit("kp1", 0.5), _Hit("kp2")))
+    result = question.grade("保证金 2000 元/户,许可证 50 元/证", scorer=lambda *_: fluent_but_wrong)
+    assert result.details["missed"] == ["住宅装修保证金 1000 元/户"]
+    assert result.fraction == 0.5 and not result.correct
+    assert result.details["decided_by"] == "required_cues"
+    right = _Score(95, "优秀", (_Hit("kp1"), _Hit("kp2")))
+    assert question.grade("保证金 1000 元/户,许可证 50 元/证", scorer=lambda *_: right).correct
+
+
+def test_key_point_requires_must_be_a_list_of_strings():
+    with pytest.raises(ValidationError, match="requires"):
+        make(type="short", reference="参考", key_points=[{"text": "甲", "requires": "1000"}])
+    with pytest.raises(ValidationError, match="未知字段"):
+        make(type="short", reference="参考", key_points=[{"text": "甲", "cues": ["x"]}])
+
+
+FEE = {"type": "fill", "stem": "施工许可证每证收____元(交证退款)。", "accepted": ["50"]}
+HOURS = {"type": "fill", "stem": "做____小时闭水试验。", "accepted": ["24"]}
+TITLE = {"type": "fill", "stem": "业主凭入住通知单领取____等资料。", "accepted": ["业主手册"]}
+RINGS = {"type": "fill", "stem": "电话铃响____内接听", "accepted": ["三声"]}
+
+
+@pytest.mark.parametrize(
+    ("fields", "typed", "right"),
+    [
+        (FEE, "50", True), (FEE, "五十", True), (FEE, "50元", True), (FEE, "50元/证", True),
+        (FEE, "五十元每证", True), (FEE, "50块", True), (FEE, "５０元", True),
+        (FEE, "500", False), (FEE, "5", False), (FEE, "50天", False), (FEE, "20元/证", False),
+        (HOURS, "二十四", True), (HOURS, "二十四小时", True), (HOURS, "24个小时", True),
+        (HOURS, "24天", False), (HOURS, "十二", False),
+        (TITLE, "《业主手册》", True), (TITLE, "“业主手册”", True), (TITLE, "〈业主手册〉", True),
+        (TITLE, "业主须知", False),
+        (RINGS, "3声", True), (RINGS, "３声", True), (RINGS, "三", True), (RINGS, "4声", False),
+    ],
+)
+def test_fill_accepts_the_variants_a_trainee_types(fields, typed, right):
+    assert make(**fields).grade(typed).correct is right
+
+
+def test_fill_with_a_unit_in_the_key_accepts_the_bare_number():
+    question = make(type="fill", stem="住宅装修保证金为每户____。", accepted=["1000元"])
+    assert question.grade("1000").correct and question.grade("一千元").correct
+    assert not question.grade("2000元").correct
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [("二十四", "24"), ("两百五十", "250"), ("一千", "1000"), ("十", "10"), ("三声", "3声"),
+     ("《业主手册》", "业主手册")],
+)
+def test_canonical_answer(text, folded):
+    from quizzes.types import canonical_answer
+
+    assert canonical_answer(text) == folded

@@ -181,3 +181,33 @@ def test_load_library_is_all_or_nothing(tmp_path):
     write_scenario(tmp_path, bad)
     with pytest.raises(ValidationError, match="second.yaml: category"):
         load_library(tmp_path)
+
+
+def test_a_source_may_be_general_practice_no_manual_contains():
+    from scenarios.model import Scenario
+
+    data = sample_data()
+    data["also_sources"] = [{"general": "通用安全规范"}]
+    scenario = Scenario.from_dict(data)
+    assert scenario.also_sources[0].general == "通用安全规范"
+    assert scenario.to_dict()["also_sources"] == [{"general": "通用安全规范"}]
+    assert Scenario.from_dict(scenario.to_dict()) == scenario
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ({"general": "通用安全规范", "file": "002_0eb62db7ee6f7331.txt"}, "不能与 file/section 同时出现"),
+        ({"general": ""}, "非空字符串"),
+        ({"general": "按照我们物业公司自己内部制定的一整套应急安全操作规范执行"}, "不超过"),
+        ({"generic": "通用安全规范"}, "未知字段"),
+    ],
+)
+def test_a_bad_general_source_is_refused_with_its_path(source, message):
+    from scenarios.model import Scenario, ValidationError
+
+    data = sample_data()
+    data["source"] = source
+    with pytest.raises(ValidationError, match=message) as caught:
+        Scenario.from_dict(data)
+    assert all(problem.path.startswith("source") for problem in caught.value.problems)

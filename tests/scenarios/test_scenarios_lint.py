@@ -179,3 +179,83 @@ def test_cli_show_invalid_file_reports_problems(tmp_path, capsys):
     path = write_scenario(tmp_path, data)
     assert main(["show", str(path)]) == 1
     assert "sample-complaint.yaml: difficulty" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("reference", "warned"),
+    [
+        ("非常抱歉,我已经上报主管,维保人员十五分钟内到,我一直陪着您。", True),
+        ("非常抱歉,我已经上报主管,维保人员正在赶来,十五分钟内到,我一直陪着您。", True),
+        ("非常抱歉,我已经通知保安马上就到,请您稍等。", True),
+        ("非常抱歉,我已经上报主管,维保人员预计十五分钟左右到,我一直陪着您。", False),
+        ("非常抱歉,维保人员正在赶来,十分钟后我回电告诉您他们到哪了。", False),
+        ("非常抱歉,我已经上报主管,我五分钟内到您家门口。", False),
+        ("非常抱歉,我已经上报主管,今天下午三点前我给您回电话。", False),
+    ],
+)
+def test_a_reference_guaranteeing_another_teams_arrival_is_warned(tmp_path, reference, warned):
+    data = sample_data()
+    data["nodes"]["opening"]["references"][0] = reference
+    write_scenario(tmp_path, data)
+    report = lint(tmp_path)
+    assert report.ok, report.problems  # a warning never fails the lint
+    paths = [warning.path for warning in report.warnings]
+    assert ("nodes.opening.references[0]" in paths) is warned, paths
+
+
+def test_warnings_are_printed_but_the_cli_passes(tmp_path, capsys):
+    data = sample_data()
+    data["nodes"]["opening"]["references"][0] = "非常抱歉,我已经上报主管,师傅十分钟内到。"
+    write_scenario(tmp_path, data)
+    assert main(["lint", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "[警告]" in out and "预计" in out and "1 个警告" in out
+
+
+MANUAL_003 = "003_155df04f83bb14c9.txt"
+
+
+@pytest.mark.parametrize(
+    ("citation", "warned"),
+    [
+        ({"file": MANUAL_003, "section": "灾害天气及突发停电停水客服工作指引"}, True),  # a contents entry only
+        ({"file": MANUAL_003, "section": "客户服务篇"}, True),  # a part title followed by contents entries
+        ({"file": "002_0eb62db7ee6f7331.txt", "section": "突发事件应对及危机公关意识培养"}, True),
+        ({"file": MANUAL_003, "section": "客户服务口诀"}, False),  # in the contents and with its text
+        ({"file": MANUAL_003, "section": "触点1:人行出入口"}, False),
+        ({"file": "002_0eb62db7ee6f7331.txt", "section": "(四)管家岗位职责"}, False),  # numbered items follow
+        ({"general": "通用安全规范"}, False),
+    ],
+)
+def test_a_citation_of_a_heading_without_text_is_warned(tmp_path, citation, warned):
+    data = sample_data()
+    data["also_sources"] = [citation]
+    write_scenario(tmp_path, data)
+    report = lint(tmp_path)
+    assert report.ok, report.problems
+    assert ("also_sources[0]" in [w.path for w in report.warnings]) is warned, report.warnings
+
+
+def test_a_rubric_blocker_citing_an_empty_heading_is_warned(tmp_path):
+    data = sample_data()
+    data["nodes"]["opening"]["rubric"] = {
+        "base": "complaint",
+        "add_blockers": [{"id": "shirk", "reason": "测试", "keywords": ["不管"],
+                          "source": {"file": MANUAL_003, "section": "媒体接待与信息报送要领"}}],
+    }
+    write_scenario(tmp_path, data)
+    report = lint(tmp_path)
+    assert "nodes.opening.rubric.add_blockers[0].source" in [w.path for w in report.warnings], report.warnings
+
+
+def test_section_has_text_reads_a_table_of_contents(tmp_path):
+    from scenarios.manuals import section_has_text
+
+    (tmp_path / "m.txt").write_text(
+        "目录第一篇《甲流程》……3《乙指引》……5第二篇《丙要领》……9正文一、甲流程:先登记,再核实。", encoding="utf-8"
+    )
+    assert section_has_text("m.txt", "甲流程", tmp_path)  # listed, and has text after 「一、甲流程」
+    assert not section_has_text("m.txt", "乙指引", tmp_path)
+    assert not section_has_text("m.txt", "《丙要领》", tmp_path)
+    assert not section_has_text("m.txt", "第二篇", tmp_path)
+    assert section_has_text("m.txt", "目录", tmp_path)

@@ -13,6 +13,7 @@ from simulator.content import (
 )
 from simulator.extensions import db
 from simulator.models import ContentVersion
+from simulator.shipped import shipped_content
 
 
 def item(key: str, text: str) -> ContentItem:
@@ -24,14 +25,15 @@ def versions(key: str) -> list[ContentVersion]:
 
 
 def test_content_load_command_is_idempotent(app, runner):
+    shipped = {kind: len(list(items)) for kind, items in shipped_content()}
     first = runner.invoke(args=["content", "load"])
     assert first.exit_code == 0, first.output
-    assert "scenario: 新增 18" in first.output and "question: 新增" in first.output
+    assert f"scenario: 新增 {shipped['scenario']}" in first.output and "question: 新增" in first.output
     second = runner.invoke(args=["content", "load"])
-    assert "scenario: 新增 0,更新 0,未变 18,下线 0" in second.output
+    assert f"scenario: 新增 0,更新 0,未变 {shipped['scenario']},下线 0" in second.output
     with app.app_context():
-        assert len(current_content("scenario")) == 18
-        assert len(current_content("quiz")) >= 3
+        assert len(current_content("scenario")) == shipped["scenario"]
+        assert len(current_content("quiz")) == shipped["quiz"]
 
 
 def test_changed_item_gets_a_new_version_and_keeps_the_old_one(app):

@@ -27,3 +27,30 @@ def test_unknown_scenario_is_404_in_chinese(app, client, auth):
     auth.login("trainer")
     response = client.get("/content/scenarios/no-such-scenario")
     assert response.status_code == 404 and "页面不存在" in response.get_data(as_text=True)
+
+
+def _fixture_scenario(**changes):
+    from pathlib import Path
+
+    import yaml
+
+    import scenarios
+
+    path = Path(__file__).parents[1] / "scenarios" / "fixtures" / "sample-complaint.yaml"
+    data = {**yaml.safe_load(path.read_text(encoding="utf-8")), **changes}
+    return scenarios.Scenario.from_dict(data)
+
+
+def test_trainer_page_labels_guidance_no_manual_contains(app, client, auth):
+    from simulator.content import ContentItem, sync_content
+
+    scenario = _fixture_scenario(
+        also_sources=[{"general": "通用安全规范"}, {"file": "003_155df04f83bb14c9.txt", "section": "客户服务口诀"}]
+    )
+    with app.app_context():
+        sync_content("scenario", [ContentItem("scenario", scenario.id, scenario.title, scenario.to_dict(),
+                                              "tests/fixture.yaml", scenario.version)])
+    auth.login("trainer")
+    page = html.unescape(client.get(f"/content/scenarios/{scenario.id}").get_data(as_text=True))
+    assert "手册未收录,按通用安全规范" in page
+    assert "003_155df04f83bb14c9.txt · 客户服务口诀" in page

@@ -453,3 +453,26 @@ def test_highlight_marks_spans_by_offset_or_search_and_skips_overlaps():
     segments = service.highlight(reply_text, breakdown)
     assert "".join(s.text for s in segments) == reply_text
     assert [(s.text, s.kind) for s in segments if s.kind] == [("抱歉", "hit"), ("不归我们", "blocker")]
+
+
+def test_debrief_labels_guidance_no_manual_contains(app, client, auth, encoder):
+    from pathlib import Path
+
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).parents[1] / "scenarios" / "fixtures" / "sample-complaint.yaml")
+                          .read_text(encoding="utf-8"))
+    data["source"] = {"general": "通用安全规范"}
+    data["nodes"]["opening"]["branches"] = [{"emotion": 0, "to": "escalated"}]  # one reply ends it
+    scenario = scenarios.Scenario.from_dict(data)
+    # the play service caches scenarios by content row id; PostgreSQL test runs reuse row ids
+    service._scenario_cache.clear()
+    with app.app_context():
+        sync_content("scenario", [ContentItem("scenario", scenario.id, scenario.title, scenario.to_dict(),
+                                              "tests/fixture.yaml", scenario.version)])
+    auth.login("trainee")
+    attempt_id = start(client, key=scenario.id)
+    answered = reply(client, attempt_id, "非常抱歉给您添麻烦了,我马上安排师傅上门查看。")
+    assert answered.status_code in (200, 303), answered.get_data(as_text=True)[:500]
+    debrief = client.get(f"/play/attempts/{attempt_id}/debrief").get_data(as_text=True)
+    assert "手册未收录,按通用安全规范" in debrief

@@ -23,6 +23,13 @@ def content(app):
                 sync_content(kind, items)
 
 
+def shipped_quiz(key: str):
+    """A shipped quiz definition: tests read its rules instead of repeating them."""
+    from quizzes import load_definitions
+
+    return load_definitions()[key]
+
+
 def correct_form(drawn) -> dict:
     """The form fields that answer a drawn question fully right (read from its answer key)."""
     question = drawn.question
@@ -95,8 +102,9 @@ def test_trainee_sees_the_quizzes_with_their_rules(client, auth, content):
     html = client.get("/quiz/").get_data(as_text=True)
     assert "基础认证考核" in html and "综合练习(全部主题)" in html
     assert "考核" in html and "练习" in html
-    assert "25 分钟" in html and "不限时" in html
-    assert "0 / 3" in html and "0 / 不限" in html
+    basic = shipped_quiz("basic-cert")
+    assert f"{basic.time_limit_s // 60} 分钟" in html and "不限时" in html
+    assert f"0 / {basic.max_attempts}" in html and "0 / 不限" in html
     assert "开始考核" in html
 
 
@@ -113,10 +121,11 @@ def test_start_draws_with_a_recorded_seed_and_freezes_the_questions(app, client,
     assert [d.to_dict() for d in expected] == [
         {k: v for k, v in q.items() if k != "content_id"} for q in attempt.questions
     ]
-    assert len(attempt.questions) == 20
+    assert len(attempt.questions) == definition.question_count
     assert any(list(q["permutation"]) != sorted(q["permutation"]) for q in attempt.questions)  # options shuffled
     assert attempt.deadline_at is not None
-    assert abs((attempt.deadline_at - attempt.started_at) - timedelta(seconds=1500)) < timedelta(seconds=1)
+    limit = timedelta(seconds=definition.time_limit_s)
+    assert abs((attempt.deadline_at - attempt.started_at) - limit) < timedelta(seconds=1)
     # starting again resumes the open attempt instead of drawing a second one
     assert start(client, "basic-cert") == attempt_id
 
@@ -217,7 +226,8 @@ def test_the_deadline_is_enforced_by_the_server(app, client, auth, content):
     client.post(f"/quiz/attempt/{attempt_id}/q/{first + 1}", data=correct_form(drawn[first]), headers=HX)
     with app.app_context():
         attempt = db.session.get(QuizAttempt, attempt_id)
-        attempt.deadline_at = attempt.deadline_at - timedelta(seconds=601 + service.DEADLINE_GRACE_S)
+        limit = shipped_quiz("emergency-cert").time_limit_s
+        attempt.deadline_at = attempt.deadline_at - timedelta(seconds=limit + 1 + service.DEADLINE_GRACE_S)
         db.session.commit()
     response = client.post(f"/quiz/attempt/{attempt_id}/q/{second + 1}", data=correct_form(drawn[second]), headers=HX)
     assert response.status_code == 409
@@ -225,7 +235,8 @@ def test_the_deadline_is_enforced_by_the_server(app, client, auth, content):
     assert response.headers["HX-Redirect"].endswith(f"/quiz/attempt/{attempt_id}/result")
     attempt = attempt_of(app, attempt_id)
     assert attempt.submitted_at is not None and attempt.submitted_at <= attempt.deadline_at
-    assert attempt.score == 10.0  # one of ten right; the late answer was not saved
+    count = shipped_quiz("emergency-cert").question_count
+    assert attempt.score == round(100.0 / count, 2)  # one question right; the late answer was not saved
     with app.app_context():
         late = db.session.execute(db.select(QuizAnswer).filter_by(attempt_id=attempt_id, position=second)).scalar_one()
         assert late.response is None and late.fraction == 0.0
@@ -248,15 +259,17 @@ def test_an_expired_attempt_is_submitted_when_next_touched(app, client, auth, co
 
 def test_max_attempts_is_enforced_with_a_clear_message(app, client, auth, content):
     auth.login(Role.TRAINEE)
-    for _ in range(3):
+    allowed = shipped_quiz("emergency-cert").max_attempts
+    assert allowed > 0
+    for _ in range(allowed):
         attempt_id = start(client, "emergency-cert")
         assert client.post(f"/quiz/attempt/{attempt_id}/submit").status_code == 303
     response = client.post("/quiz/emergency-cert/start", follow_redirects=True)
     html = response.get_data(as_text=True)
-    assert "最多可作答 3 次,您的作答次数已用完" in html
-    assert "作答次数已用完(最多 3 次)" in html
+    assert f"最多可作答 {allowed} 次,您的作答次数已用完" in html
+    assert f"作答次数已用完(最多 {allowed} 次)" in html
     with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(QuizAttempt.id))) == 3
+        assert db.session.scalar(db.select(db.func.count(QuizAttempt.id))) == allowed
 
 
 def test_trainees_see_only_their_own_attempts(app, client, auth, content):
