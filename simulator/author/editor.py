@@ -186,10 +186,11 @@ class EditorModel:
         paths = [
             "", "schema_version", "id", "title", "summary", "category", "difficulty", "channel", "time_limit_s",
             "max_turns", "start", "skills", "persona", "persona.name", "persona.role", "persona.emotion",
-            "source", "source.file", "source.section", "also_sources", "nodes", "endings",
+            "source", "source.file", "source.section", "source.general", "also_sources", "nodes", "endings",
         ]
         for index in range(len(self.also)):
-            paths += [f"also_sources[{index}]", f"also_sources[{index}].file", f"also_sources[{index}].section"]
+            paths += [f"also_sources[{index}]", f"also_sources[{index}].file", f"also_sources[{index}].section",
+                      f"also_sources[{index}].general"]
         for node in self.nodes:
             paths += [node.path] + [f"{node.path}.{key}" for key in (
                 "lines", "references", "time_limit_s", "on_timeout", "on_timeout.to", "on_timeout.emotion",
@@ -292,6 +293,18 @@ def node_form(index: int, node_id: str, raw: Any) -> NodeForm:
     )
 
 
+def _source_from_form(form: Any, prefix: str) -> dict[str, Any]:
+    """A citation from its fields: a manual's file and section, or ``{general: ...}`` for guidance
+    no manual contains (「手册未收录,按通用安全规范」), which then stands alone."""
+    source: dict[str, Any] = {}
+    _set_text(source, "general", _get(form, f"{prefix}.general"))
+    if source:
+        return source
+    _set_text(source, "file", _get(form, f"{prefix}.file"))
+    _set_text(source, "section", _get(form, f"{prefix}.section"))
+    return source
+
+
 def editor_model(data: Any) -> EditorModel:
     """The structured editor's view of a document (which may be invalid)."""
     doc = _mapping(data)
@@ -308,8 +321,8 @@ def editor_model(data: Any) -> EditorModel:
         skills=_as_list(doc.get("skills")),
         persona={key: _text(persona.get(key)) for key in ("name", "role", "emotion")},
         persona_extra=_extra(persona, {"name", "role", "emotion"}),
-        source={key: _text(source.get(key)) for key in ("file", "section")},
-        also=[{key: _text(_mapping(item).get(key)) for key in ("file", "section")} for item in also],
+        source={key: _text(source.get(key)) for key in ("file", "section", "general")},
+        also=[{key: _text(_mapping(item).get(key)) for key in ("file", "section", "general")} for item in also],
         extra=_extra(doc, _TOP_KEYS),
         nodes=[node_form(i, str(node_id), raw) for i, (node_id, raw) in enumerate(nodes_data.items())],
         endings=[
@@ -511,17 +524,12 @@ def document_from_form(form: Any) -> dict[str, Any]:
     for key in ("id", "title", "summary", "category"):
         _set_text(doc, key, _get(form, key))
     _set_scalar(doc, "difficulty", _get(form, "difficulty"))
-    source: dict[str, Any] = {}
-    _set_text(source, "file", _get(form, "source.file"))
-    _set_text(source, "section", _get(form, "source.section"))
-    doc["source"] = source
+    doc["source"] = _source_from_form(form, "source")
     also = []
     for index in _indices(form, r"also(\d+)\.file"):
         if form.get(f"also{index}.delete"):
             continue
-        item: dict[str, Any] = {}
-        _set_text(item, "file", _get(form, f"also{index}.file"))
-        _set_text(item, "section", _get(form, f"also{index}.section"))
+        item = _source_from_form(form, f"also{index}")
         if item:
             also.append(item)
     if also:

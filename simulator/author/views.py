@@ -198,7 +198,7 @@ def fragment(draft_id: int, kind: str):
         ending = editor.EndingForm(prefix=f"e{stamp}", path="", id="", kind="resolved", title="", debrief="", extra="")
         return render_template("author/_ending.html", ending=ending, **context)
     if kind == "also":
-        return render_template("author/_also.html", i=stamp, src={"file": "", "section": ""}, **context)
+        return render_template("author/_also.html", i=stamp, src={"file": "", "section": "", "general": ""}, **context)
     prefix = request.args.get("prefix", "")
     if kind == "branch":
         node_index = _node_index(prefix)
