@@ -40,6 +40,8 @@ TOPICS: tuple[str, ...] = (
     "岗位职责",
     "服务触点标准",
     "客户信息与保密",
+    "服务品质与职业素养",
+    "手册导读",  # table-of-contents questions: practice only, never drawn by a certification quiz
 )
 
 
