@@ -143,3 +143,39 @@ def test_a_blocker_the_trainer_removes_or_adds(loaded, library):
         assert [b["id"] for b in turn.breakdown["blockers"]] == ["blame"]
         assert turn.breakdown["blockers"][0]["label"] == "指责业主"
         assert [b["id"] for b in turn.automatic_breakdown["blockers"]] == ["shirk"]
+
+
+def test_a_correction_changes_a_certification_requirement(loaded, played):
+    """The final score a correction writes is what certification reads: 70 misses a 75 bar, 75 meets it."""
+    from zoneinfo import ZoneInfo
+
+    from simulator.certification.evaluate import evaluate
+    from simulator.certification.programme import Programme
+    from simulator.certification.service import catalogue, load_evidence
+    from simulator.models import utcnow
+    from tests.review.conftest import SCENARIO
+
+    programme = Programme.from_dict({
+        "schema_version": 1, "id": "review-test", "title": "复核测试", "issuer": "测试物业",
+        "levels": [{
+            "id": "l1", "name": "见习管家", "validity_months": 12,
+            "requirements": [{"kind": "roleplay", "id": "leak", "scenarios": [SCENARIO], "min_score": 75}],
+            "renewal": {"window_days": 60, "requirements": ["leak"]},
+        }],
+    })
+
+    def requirement():
+        now = utcnow()
+        evidence = load_evidence([played.trainee_id], now)[played.trainee_id]
+        [level] = evaluate(programme, evidence, catalogue(), now, display_tz=ZoneInfo("Asia/Shanghai"))
+        return level.requirements[0]
+
+    with loaded.app_context():
+        trainer = gen_user("trainer")
+        assert not requirement().met  # final score 70 < 75
+        attempt = db.session.get(Attempt, played.attempt_id)
+        review_turn(trainer, attempt, attempt.turns[0], Verdict(changed=True, band="良好", reason="复述到位"))
+        assert db.session.get(Attempt, played.attempt_id).final_score == 75
+        met = requirement()
+        assert met.met and [(item.kind, item.ref_id, item.score) for item in met.evidence] == [
+            ("attempt", played.attempt_id, 75)]
