@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .service import SkillFigure, TrendPoint
+from .service import CERT_STATES, CertFigure, SkillFigure, TrendPoint
 
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 44, 44, 16, 36
@@ -164,4 +164,57 @@ def skill_chart(figures: list[SkillFigure]) -> SkillChart:
         bar_span=bar_span,
         row=row,
         bars=bars,
+    )
+
+
+@dataclass(frozen=True)
+class CertSegment:
+    state: str
+    label: str
+    count: int
+    x: float
+    width: float
+
+
+@dataclass(frozen=True)
+class CertBar:
+    key: str
+    label: str
+    total: int
+    y: float
+    segments: list[CertSegment]
+
+
+@dataclass(frozen=True)
+class CertChart:
+    width: int
+    height: int
+    label_width: int
+    bar_span: int
+    bars: list[CertBar]
+    legend: list[tuple[str, str]]
+
+
+def cert_chart(figures: list[CertFigure]) -> CertChart:
+    """One stacked bar per level: the trainees 有效 / 30天内到期 / 已过期 / 已撤销 / 从未获得 (shares of 100 %)."""
+    label_width, bar_span, row = 120, 500, 30
+    bars = []
+    for i, figure in enumerate(figures):
+        x = float(label_width)
+        segments = []
+        for state, label in CERT_STATES.items():
+            count = figure.counts.get(state, 0)
+            if not count:
+                continue
+            width = bar_span * count / figure.total
+            segments.append(CertSegment(state, label, count, round(x, 1), round(width, 1)))
+            x += width
+        bars.append(CertBar(figure.level.key, figure.level.label, figure.total, 6 + row * i, segments))
+    return CertChart(
+        width=label_width + bar_span + 70,
+        height=12 + row * max(len(bars), 1),
+        label_width=label_width,
+        bar_span=bar_span,
+        bars=bars,
+        legend=list(CERT_STATES.items()),
     )

@@ -35,18 +35,27 @@ from ..models import (
     User,
     utcnow,
 )
+from ..review.queue import STATUS_LABELS as REVIEW_LABELS
+from ..review.queue import review_statuses
 from ..templating import to_local
 from . import service
 from .service import CATEGORY_LABELS, ENDING_KIND_LABELS, MODES, PASS_MARK, FilterError, Filters
 from .skills import sync_missing
 
 CHUNK = 5000
-KIND_LABELS = {"attempts": "演练记录", "turns": "对话明细", "quizzes": "测验成绩", "xapi": "xAPI 学习记录"}
+KIND_LABELS = {
+    "attempts": "演练记录",
+    "turns": "对话明细",
+    "quizzes": "测验成绩",
+    "certifications": "认证情况",
+    "xapi": "xAPI 学习记录",
+}
 FORMAT_LABELS = {"xlsx": "Excel", "csv": "CSV", "json": "JSON", "lrs": "发送到 LRS"}
 ALLOWED_FORMATS = {
     "attempts": ("xlsx", "csv"),
     "turns": ("xlsx", "csv"),
     "quizzes": ("xlsx", "csv"),
+    "certifications": ("xlsx", "csv"),
     "xapi": ("json", "lrs"),
 }
 # Text that a spreadsheet would read as a formula (or a DDE payload) when it starts with one of these.
@@ -167,8 +176,8 @@ SINKS = {"xlsx": XlsxSink, "csv": CsvSink}
 SKILL_HEADERS = [f"技能:{label}" for label in scoring.SKILL_LABELS.values()]
 ATTEMPT_HEADERS = [
     "记录编号", "工号", "姓名", "管理处", "岗位", "入职日期", "情景编号", "情景名称", "情景类别", "情景版本",
-    "模式", "开始时间", "完成时间", "状态", "最终得分", "等级", "是否合格", "结局", "结局类型", "回合数",
-    *SKILL_HEADERS,
+    "模式", "开始时间", "完成时间", "状态", "最终得分", "等级", "是否合格", "结局", "结局类型", "复核",
+    "回合数", *SKILL_HEADERS,
 ]  # fmt: skip
 TURN_HEADERS = [
     "记录编号", "回合", "工号", "姓名", "管理处", "情景编号", "情景名称", "模式", "节点", "业主原话", "学员回复",
@@ -179,9 +188,14 @@ QUIZ_HEADERS = [
     "记录编号", "工号", "姓名", "管理处", "岗位", "入职日期", "测验编号", "测验名称", "模式", "开始时间",
     "交卷时间", "状态", "得分(%)", "是否通过",
 ]  # fmt: skip
+CERT_HEADERS = [
+    "工号", "姓名", "管理处", "岗位", "认证方案", "认证等级", "证书状态", "认证进度", "颁发日期", "到期日期",
+    "剩余天数", "证书编号",
+]  # fmt: skip
 WIDTHS = {
     "姓名": 14, "管理处": 18, "情景名称": 26, "测验名称": 22, "开始时间": 18, "完成时间": 18, "交卷时间": 18,
-    "显示时间": 18, "提交时间": 18, "业主原话": 40, "学员回复": 48, "结局": 20, "做到的要点": 30, "缺少的要点": 30,
+    "显示时间": 18, "提交时间": 18, "认证等级": 14, "证书编号": 28,
+    "业主原话": 40, "学员回复": 48, "结局": 20, "做到的要点": 30, "缺少的要点": 30,
 }  # fmt: skip
 
 
@@ -296,7 +310,7 @@ def skill_pivot() -> Any:
 
 
 def attempt_rows(f: Filters, progress: Callable[[int], None]) -> Iterator[list[Any]]:
-    """One row per attempt: who, where, which scenario, when (local), score, band, ending, per-skill %."""
+    """One row per attempt: who, where, which scenario, when (local), score, band, ending, 复核, per-skill %."""
     endings = _EndingTitles()
     local_time = LocalTimes()
     pivot = skill_pivot()
@@ -306,6 +320,7 @@ def attempt_rows(f: Filters, progress: Callable[[int], None]) -> Iterator[list[A
     for rows, ids in attempt_chunks(f):
         endings.load({row.content_id for row in rows})
         skills = {row[0]: row[1:] for row in _core(pivot.where(TurnSkill.attempt_id.in_(ids)))}
+        reviews = review_statuses(ids)
         for row in rows:
             finished = row.finished_at is not None
             score = row.final_score
@@ -317,6 +332,7 @@ def attempt_rows(f: Filters, progress: Callable[[int], None]) -> Iterator[list[A
                 band_for(score) if score is not None else "",
                 ("是" if score >= PASS_MARK else "否") if finished and score is not None else "",
                 endings.title(row.content_id, row.ending), ENDING_KIND_LABELS.get(row.ending_kind or "", ""),
+                REVIEW_LABELS[reviews.get(row.id, "unreviewed")] if finished else "",
                 *skills.get(row.id, no_skills),  # 回合数, then one percent per skill
             ]  # fmt: skip
         done += len(rows)
@@ -464,10 +480,30 @@ def quiz_rows(f: Filters, progress: Callable[[int], None]) -> Iterator[list[Any]
         progress(done)
 
 
+def count_certifications(f: Filters) -> int:
+    return len(service.certification_rows(f))
+
+
+def certification_rows(f: Filters, progress: Callable[[int], None]) -> Iterator[list[Any]]:
+    """One row per trainee × level: the state as of now, the dates of the certificate that goes with it."""
+    local_time = LocalTimes()
+    rows = service.certification_rows(f)
+    for row in rows:
+        issued, expires = local_time(row.issued_at), local_time(row.expires_at)
+        yield [
+            row.username, row.display_name, row.site, row.position,
+            row.level.programme_title, row.level.name,
+            row.state_label, row.evaluation, issued.date() if issued else None, expires.date() if expires else None,
+            row.days_left, row.code,
+        ]  # fmt: skip
+    progress(len(rows))
+
+
 TABLES: dict[str, tuple[list[str], Callable[..., Iterator[list[Any]]], Callable[[Filters], int]]] = {
     "attempts": (ATTEMPT_HEADERS, attempt_rows, count_attempts),
     "turns": (TURN_HEADERS, turn_rows, count_turns),
     "quizzes": (QUIZ_HEADERS, quiz_rows, count_quizzes),
+    "certifications": (CERT_HEADERS, certification_rows, count_certifications),
 }
 
 
@@ -558,7 +594,7 @@ def _table_job(kind: str, fmt: str) -> Callable[..., dict[str, Any]]:
     return run
 
 
-for _kind in ("attempts", "turns", "quizzes"):
+for _kind in ("attempts", "turns", "quizzes", "certifications"):
     for _fmt in ("xlsx", "csv"):
         job_kind(f"report_{_kind}_{_fmt}", label=f"导出{KIND_LABELS[_kind]}({FORMAT_LABELS[_fmt]})")(
             _table_job(_kind, _fmt)
@@ -591,6 +627,11 @@ def describe_filters(params: dict[str, Any]) -> str:
         parts.append(f"类别:{CATEGORY_LABELS.get(params['category'], params['category'])}")
     if params.get("mode"):
         parts.append(f"模式:{MODES.get(params['mode'], params['mode'])}")
+    if params.get("cert_level"):
+        labels = {level.key: level.label for level in service.cert_levels()}
+        parts.append(f"认证等级:{labels.get(params['cert_level'], params['cert_level'])}")
+    if params.get("cert_status"):
+        parts.append(f"认证状态:{service.CERT_FILTERS.get(params['cert_status'], params['cert_status'])}")
     return ";".join(parts)
 
 

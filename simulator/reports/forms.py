@@ -11,6 +11,7 @@ EXPORT_KINDS = [
     SelectChoice("attempts", "演练记录"),
     SelectChoice("turns", "对话明细"),
     SelectChoice("quizzes", "测验成绩"),
+    SelectChoice("certifications", "认证情况"),
     SelectChoice("xapi", "xAPI 学习记录"),
 ]
 EXPORT_FORMATS = [

@@ -5,7 +5,9 @@ trainee. Dates are the days of ``DISPLAY_TZ``: a filter day runs from local midn
 midnight, converted to the naive UTC the database stores. Role-play attempts and quiz attempts are
 dated by when they started.
 
-The certification filter and figures are left for the certification package to add (issue 13).
+Certification figures and the certification filter read ``simulator.certification.service.standings``
+(one query per table whatever the number of trainees) and are judged as of now, not of the date range:
+a certificate's status is where it stands today.
 """
 
 from __future__ import annotations
@@ -22,9 +24,27 @@ from sqlalchemy.sql import ColumnElement
 
 import scoring
 
+from ..certification import service as cert_service
+from ..certification.evaluate import CertificateRecord, LevelResult
+from ..certification.models import Certificate
 from ..extensions import db
-from ..models import Attempt, ContentVersion, HrSite, QuizAttempt, Role, Site, Turn, TurnSkill, User
+from ..models import (
+    Attempt,
+    ContentVersion,
+    HrSite,
+    QuizAttempt,
+    Role,
+    Site,
+    Turn,
+    TurnReview,
+    TurnSkill,
+    User,
+    utcnow,
+)
+from ..review import queue as review_queue
 from .skills import sync_missing
+
+REVIEW_LABELS = review_queue.STATUS_LABELS  # 未复核 / 已复核 / 有改分, as the review queue has them
 
 PASS_MARK = 55  # a role-play attempt passes at 合格 or better (scoring.bands)
 MODES = {"practice": "练习", "assessment": "考核"}
@@ -58,6 +78,10 @@ class Filters:
     mode: str = ""
     period: str = "week"
     all_sites: bool = True  # no site chosen: every visible site
+    cert_level: str = ""  # "<programme>:<level>": certification figures and rows of that level only
+    cert_status: str = ""  # a CERT_STATES key: only trainees in that state (at cert_level, or see below)
+    # the trainees the certification filter keeps, worked out when the filters are parsed (None: no filter)
+    cert_user_ids: tuple[int, ...] | None = field(default=None, compare=False, repr=False)
 
     def to_params(self) -> dict[str, Any]:
         """The filters as JSON values (stored on export jobs and audits) and as query arguments."""
@@ -71,6 +95,8 @@ class Filters:
             "category": self.category,
             "mode": self.mode,
             "period": self.period,
+            "cert_level": self.cert_level,
+            "cert_status": self.cert_status,
         }
 
     def link_args(self) -> dict[str, Any]:
@@ -164,11 +190,15 @@ def _parse_day(text: str, label: str, errors: list[str]) -> date | None:
         return None
 
 
-def parse_filters(args: Mapping[str, Any], user: User) -> Filters:
+def parse_filters(args: Mapping[str, Any], user: User, now: datetime | None = None) -> Filters:
     """Validate filters from a query string (a werkzeug MultiDict or a stored ``to_params()`` dict).
 
+    Args:
+        now: the moment certification states are judged at (naive UTC; default now).
+
     Raises:
-        FilterError: a site the user may not see, a malformed date, an unknown category or mode.
+        FilterError: a site the user may not see, a malformed date, an unknown category, mode,
+            certification level or state.
     """
     errors: list[str] = []
     getlist = args.getlist if hasattr(args, "getlist") else None
@@ -220,9 +250,15 @@ def parse_filters(args: Mapping[str, Any], user: User) -> Filters:
     if period not in PERIODS:
         errors.append(f"统计周期“{period}”无效(按周或按月)。")
     position = text("position")[:40]
+    cert_level = text("cert_level")
+    if cert_level and cert_level not in {level.key for level in cert_levels()}:
+        errors.append(f"认证等级“{cert_level}”无效。")
+    cert_status = text("cert_status")
+    if cert_status and cert_status not in CERT_FILTERS:
+        errors.append(f"认证状态“{cert_status}”无效。")
     if errors:
         raise FilterError(errors)
-    return Filters(
+    f = Filters(
         site_ids=tuple(chosen or visible),
         date_from=date_from,
         date_to=date_to,
@@ -233,7 +269,12 @@ def parse_filters(args: Mapping[str, Any], user: User) -> Filters:
         mode=mode,
         period=period,
         all_sites=not chosen,
+        cert_level=cert_level,
+        cert_status=cert_status,
     )
+    if cert_status:
+        f = replace(f, cert_user_ids=_cert_filtered_ids(f, now))
+    return f
 
 
 def default_filters(user: User) -> Filters:
@@ -254,6 +295,8 @@ def trainee_conditions(f: Filters) -> list[ColumnElement[bool]]:
         conditions.append(User.hired_on <= f.hired_to)
     if f.position:
         conditions.append(User.position == f.position)
+    if f.cert_user_ids is not None:
+        conditions.append(User.id.in_(f.cert_user_ids))
     return conditions
 
 
@@ -298,6 +341,197 @@ def quizzes_select(f: Filters, *columns: Any) -> Select:
 
 def _passed() -> ColumnElement[bool]:
     return and_(Attempt.finished_at.is_not(None), Attempt.final_score >= PASS_MARK)
+
+
+# --------------------------------------------------------------------------------------------
+# Certification: each trainee's state per level, as simulator.certification judges it
+# --------------------------------------------------------------------------------------------
+
+# a trainee × level is in exactly one of these (the figures' stacked bars add up to the trainees)
+CERT_STATES = {
+    "valid": "有效",
+    "expiring": "30天内到期",
+    "expired": "已过期",
+    "revoked": "已撤销",
+    "never": "从未获得",
+}
+# the filter's choices: 有效 takes in the certificates about to expire too
+CERT_FILTERS = {**CERT_STATES, "valid": "有效(含30天内到期)"}
+
+
+@dataclass(frozen=True)
+class CertLevel:
+    key: str  # "<programme>:<level>", the filter's value
+    programme_id: str
+    level_id: str
+    label: str  # the filter's and figures' label
+    programme_title: str = ""
+    name: str = ""  # the level's own name (前台接待, 管家, ...)
+
+
+def cert_levels() -> list[CertLevel]:
+    """The levels of the programmes in force, lowest first (the programme's title only when there are several)."""
+    programmes = [programme for programme, _ in cert_service.current_programmes()]
+    several = len(programmes) > 1
+    return [
+        CertLevel(
+            f"{programme.id}:{level.id}",
+            programme.id,
+            level.id,
+            f"{programme.title} · {level.name}" if several else level.name,
+            programme.title,
+            level.name,
+        )
+        for programme in programmes
+        for level in programme.levels
+    ]
+
+
+def cert_state(
+    result: LevelResult, certificates: tuple[CertificateRecord, ...], now: datetime
+) -> tuple[str, CertificateRecord | None]:
+    """A ``CERT_STATES`` key for one level result, and the certificate whose dates go with it.
+
+    Validity and "about to expire" are the evaluation's (``LevelResult.valid`` / ``expiring``); a
+    trainee without a valid certificate is 已撤销 or 已过期 by their latest issued one, else 从未获得.
+    """
+    if result.valid:
+        return ("expiring" if result.expiring(now) else "valid"), result.certificate
+    held = [
+        cert
+        for cert in certificates
+        if cert.programme_id == result.programme_id and cert.level_id == result.level_id and cert.issued_at is not None
+    ]
+    if not held:
+        return "never", None
+    latest = max(held, key=lambda cert: (cert.issued_at, cert.id))
+    return ("revoked" if latest.revoked_at is not None else "expired"), latest
+
+
+def _state_matches(state: str, wanted: str) -> bool:
+    return state == wanted or (wanted == "valid" and state == "expiring")
+
+
+@dataclass(frozen=True)
+class CertRow:
+    """One trainee × level: the dashboard's figures, the drill-down and the certifications export."""
+
+    user_id: int
+    username: str
+    display_name: str
+    site: str
+    position: str
+    level: CertLevel
+    state: str
+    evaluation: str  # the certification page's status label (未达标, 待审批, 可复认证, ...)
+    issued_at: datetime | None
+    expires_at: datetime | None
+    code: str
+    days_left: int | None
+
+    @property
+    def state_label(self) -> str:
+        return CERT_STATES[self.state]
+
+
+def _cert_trainees(f: Filters) -> list[Any]:
+    """The active trainees of the filters (as the certification cohort: departed trainees are not counted)."""
+    return db.session.execute(
+        select(User.id, User.username, User.display_name, User.position, Site.name.label("site"))
+        .join(Site, User.site_id == Site.id)
+        .where(*trainee_conditions(f), User.active.is_(True))
+        .order_by(Site.name, User.username)
+    ).all()
+
+
+def _cert_rows(trainees: list[Any], now: datetime, level_key: str = "") -> list[CertRow]:
+    levels = {level.key: level for level in cert_levels()}
+    evaluated = cert_service.standings([t.id for t in trainees], now)
+    rows = []
+    for trainee in trainees:
+        standing = evaluated[trainee.id]
+        for result in standing.results():
+            key = f"{result.programme_id}:{result.level_id}"
+            if level_key and key != level_key:
+                continue
+            level = levels.get(key) or CertLevel(
+                key, result.programme_id, result.level_id, result.name, result.programme_id, result.name
+            )
+            state, cert = cert_state(result, standing.evidence.certificates, now)
+            rows.append(
+                CertRow(
+                    trainee.id,
+                    trainee.username,
+                    trainee.display_name,
+                    trainee.site,
+                    trainee.position or "",
+                    level,
+                    state,
+                    result.status_label,
+                    cert.issued_at if cert else None,
+                    cert.expires_at if cert else None,
+                    cert.code if cert else "",
+                    result.days_left(now),
+                )
+            )
+    return rows
+
+
+def _cert_filtered_ids(f: Filters, now: datetime | None) -> tuple[int, ...]:
+    """The trainees the certification filter keeps: in ``cert_status`` at ``cert_level``, or without a level
+    at any level (从未获得 without a level: no certificate of any level)."""
+    rows = _cert_rows(_cert_trainees(f), now or utcnow(), f.cert_level)
+    by_user: dict[int, list[str]] = {}
+    for row in rows:
+        by_user.setdefault(row.user_id, []).append(row.state)
+    every = f.cert_status == "never" and not f.cert_level
+    return tuple(
+        uid
+        for uid, states in by_user.items()
+        if (all if every else any)(_state_matches(state, f.cert_status) for state in states)
+    )
+
+
+def certification_rows(f: Filters, now: datetime | None = None, *, by_state: bool = True) -> list[CertRow]:
+    """One row per trainee the filters keep × level (only ``cert_level`` when chosen), in site and 工号 order.
+
+    Args:
+        by_state: keep only the rows in ``cert_status`` (the export); the figures count every state of
+            the trainees the filter keeps.
+    """
+    rows = _cert_rows(_cert_trainees(f), now or utcnow(), f.cert_level)
+    if by_state and f.cert_status:
+        rows = [row for row in rows if _state_matches(row.state, f.cert_status)]
+    return rows
+
+
+@dataclass
+class CertFigure:
+    level: CertLevel
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def valid(self) -> int:
+        """有效 including the certificates about to expire."""
+        return self.counts["valid"] + self.counts["expiring"]
+
+
+def cert_figures(f: Filters, now: datetime | None = None) -> list[CertFigure]:
+    """Per level (or the chosen one), how many of the filters' trainees are in each ``CERT_STATES`` state."""
+    figures = {
+        level.key: CertFigure(level, dict.fromkeys(CERT_STATES, 0))
+        for level in cert_levels()
+        if not f.cert_level or level.key == f.cert_level
+    }
+    for row in certification_rows(f, now, by_state=False):
+        figure = figures.get(row.level.key)
+        if figure is not None:
+            figure.counts[row.state] += 1
+    return list(figures.values())
 
 
 # --------------------------------------------------------------------------------------------
@@ -451,6 +685,7 @@ class Dashboard:
     trend: list[TrendPoint]
     scenarios: list[ScenarioRow]
     trainee_rows: list[dict[str, Any]] = field(default_factory=list)
+    certs: list[CertFigure] = field(default_factory=list)
 
     @property
     def pass_rate(self) -> int | None:
@@ -471,8 +706,8 @@ def scenario_titles() -> dict[str, tuple[str, str]]:
     return {key: (title or key, (data or {}).get("category", "")) for key, title, data, _ in rows}
 
 
-def dashboard(f: Filters) -> Dashboard:
-    """Every figure of the HR dashboard for the filters (a fixed number of queries)."""
+def dashboard(f: Filters, now: datetime | None = None) -> Dashboard:
+    """Every figure of the HR dashboard for the filters (a fixed number of queries); certificates as of ``now``."""
     sync_missing(thorough=False)
     spans = buckets(f)
     trend = [TrendPoint(bucket.label, bucket.start) for bucket in spans]
@@ -552,6 +787,7 @@ def dashboard(f: Filters) -> Dashboard:
         trend=trend,
         scenarios=scenario_rows,
         trainee_rows=trainee_table(f.site_ids, f),
+        certs=cert_figures(f, now),
     )
 
 
@@ -647,10 +883,14 @@ class TraineeRecord:
     attempts: list[dict[str, Any]]
     quizzes: list[dict[str, Any]]
     skills: list[SkillFigure]
+    certificates: list[CertRow] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    reviews: list[dict[str, Any]] = field(default_factory=list)
 
 
-def trainee_record(trainee: User, f: Filters) -> TraineeRecord:
-    """A trainee's attempts (with per-attempt skill scores), quiz results and skill profile for the period."""
+def trainee_record(trainee: User, f: Filters, now: datetime | None = None) -> TraineeRecord:
+    """A trainee's attempts (skill scores and 复核 status), quiz results, skill profile and the trainers'
+    reviews for the period; their certificates per level (as of ``now``) and every certificate issued."""
     sync_missing(thorough=False)
     conditions = [Attempt.user_id == trainee.id, *_period_conditions(Attempt.started_at, f)]
     if f.mode:
@@ -672,6 +912,7 @@ def trainee_record(trainee: User, f: Filters) -> TraineeRecord:
         .order_by(Attempt.started_at.desc(), Attempt.id.desc())
     ).all()
     ids = [row.id for row in attempt_rows]
+    reviewed = review_queue.review_statuses(ids) if ids else {}
     per_attempt: dict[int, list[tuple[str, int, int]]] = {}
     for attempt_id, skill, hits, misses in skill_tally(ids, TurnSkill.attempt_id) if ids else []:
         per_attempt.setdefault(attempt_id, []).append((skill, hits, misses))
@@ -687,6 +928,7 @@ def trainee_record(trainee: User, f: Filters) -> TraineeRecord:
             "band": scoring.band_for(row.final_score) if row.final_score is not None else "",
             "ending": ENDING_KIND_LABELS.get(row.ending_kind or "", ""),
             "skills": skill_figures(per_attempt.get(row.id, [])),
+            "review": reviewed.get(row.id, "unreviewed") if row.finished_at is not None else "",
         }
         for row in attempt_rows
     ]
@@ -712,7 +954,58 @@ def trainee_record(trainee: User, f: Filters) -> TraineeRecord:
             .order_by(QuizAttempt.started_at.desc(), QuizAttempt.id.desc())
         )
     ]
-    return TraineeRecord(trainee, attempts, quizzes, profile)
+    now = now or utcnow()
+    person = db.session.execute(
+        select(User.id, User.username, User.display_name, User.position, Site.name.label("site"))
+        .join(Site, User.site_id == Site.id)
+        .where(User.id == trainee.id)
+    ).all()
+    certificates = _cert_rows(person, now)
+    names = {(row.level.programme_id, row.level.level_id): row.level.label for row in certificates}
+    history = [
+        {
+            "level": names.get((cert.programme_key, cert.level_key), cert.level_name),
+            "issued_at": cert.issued_at,
+            "expires_at": cert.expires_at,
+            "revoked_at": cert.revoked_at,
+            "revoke_reason": cert.revoke_reason,
+            "code": cert.code,
+            "renewal": cert.renewal_of_id is not None,
+            "valid": cert.valid_at(now),
+        }
+        for cert in db.session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == trainee.id, Certificate.issued_at.is_not(None))
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        )
+    ]
+    reviews = [
+        {
+            "attempt_id": review.attempt_id,
+            "scenario": titles.get(scenario_key, (scenario_key, ""))[0],
+            "turn": turn_index + 1,
+            "at": review.created_at,
+            "reviewer": reviewer,
+            "changed": review.changed,
+            "auto_score": review.auto_score,
+            "score": review.score,
+            "band": review.band,
+            "reason": review.reason,
+        }
+        for review, reviewer, turn_index, scenario_key in (
+            db.session.execute(
+                select(TurnReview, User.display_name, Turn.index, Attempt.scenario_key)
+                .join(User, TurnReview.reviewer_id == User.id)
+                .join(Turn, TurnReview.turn_id == Turn.id)
+                .join(Attempt, TurnReview.attempt_id == Attempt.id)
+                .where(TurnReview.attempt_id.in_(ids), TurnReview.blind.is_(False))
+                .order_by(TurnReview.created_at.desc(), TurnReview.id.desc())
+            ).all()
+            if ids
+            else []
+        )
+    ]
+    return TraineeRecord(trainee, attempts, quizzes, profile, certificates, history, reviews)
 
 
 @dataclass

@@ -52,6 +52,9 @@ def _filter_context(f: service.Filters | None) -> dict:
         "categories": service.CATEGORY_LABELS,
         "modes": service.MODES,
         "periods": service.PERIODS,
+        "cert_levels": service.cert_levels(),
+        "cert_filters": service.CERT_FILTERS,
+        "cert_states": service.CERT_STATES,
         "args": request.args,
     }
 
@@ -73,6 +76,7 @@ def dashboard():
         board=board,
         trend=charts.trend_chart(board.trend),
         skill_chart=charts.skill_chart(board.skills),
+        cert_chart=charts.cert_chart(board.certs),
         lrs=exports.lrs_configured(),
         **_filter_context(f),
     )
@@ -81,7 +85,7 @@ def dashboard():
 @bp.route("/trainees/<int:trainee_id>")
 @roles_required(*REPORT_ROLES)
 def trainee(trainee_id: int):
-    """One trainee's record: attempts with skill scores, quiz results, skill profile."""
+    """One trainee's record: attempts with skill scores and 复核, quiz results, skill profile, certificates, reviews."""
     person = service.scoped_trainee(current_user, trainee_id)
     if person is None:
         abort(404)
@@ -97,6 +101,7 @@ def trainee(trainee_id: int):
         record=record,
         person=person,
         skill_chart=charts.skill_chart(record.skills),
+        review_labels=service.REVIEW_LABELS,
         **_filter_context(f),
     )
 

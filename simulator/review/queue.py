@@ -111,6 +111,26 @@ def attempt_status(attempt: Attempt) -> str:
     return "reviewed" if reviewed else "unreviewed"
 
 
+def review_statuses(attempt_ids) -> dict[int, str]:
+    """``reviewed`` / ``corrected`` per attempt of ``attempt_ids`` (a list or an id subquery), as the queue has them.
+
+    Two queries whatever the number of attempts; an attempt missing from the result is ``unreviewed``.
+    """
+    statuses = {
+        attempt_id: "reviewed"
+        for (attempt_id,) in db.session.execute(
+            db.select(TurnReview.attempt_id)
+            .where(TurnReview.attempt_id.in_(attempt_ids), TurnReview.blind.is_(False))
+            .distinct()
+        )
+    }
+    for (attempt_id,) in db.session.execute(
+        db.select(Turn.attempt_id).where(Turn.attempt_id.in_(attempt_ids), Turn.auto_score.is_not(None)).distinct()
+    ):
+        statuses[attempt_id] = "corrected"
+    return statuses
+
+
 def site_query(user: User):
     """Finished attempts of the trainees of the user's site."""
     return (
