@@ -134,8 +134,17 @@ def test_hr_drills_down_to_a_trainee_and_a_skill(page, report_data):
     page.goto("/reports/?from=2026-03-01&to=2026-04-30")
     page.locator("#report-body").get_by_role("link", name="报表学员1").click()
     expect(page.get_by_role("heading", name=re.compile("报表学员1"))).to_be_visible()
-    expect(page.locator("tbody tr")).to_have_count(19)  # every third day from 03-01 to 04-25
+    expect(page.locator("#attempts tbody tr")).to_have_count(19)  # every third day from 03-01 to 04-25
+    expect(page.locator("#attempts td[data-review]").first).to_have_text(re.compile("未复核|已复核|有改分"))
+    expect(page.locator("#certificates tbody tr").first).to_contain_text("从未获得")
     page.locator('svg[data-chart="skills"] a').first.click()
     expect(page.get_by_role("heading", name=re.compile("技能:"))).to_be_visible()
     expect(page.locator("main")).to_contain_text("报表学员1")
     screenshot(page, "reports-skill")
+
+    # the certification filter: nobody here holds a certificate, so 有效 leaves no trainee and no attempt
+    page.goto("/reports/?from=2026-03-01&to=2026-04-30")
+    expect(page.locator('svg[data-chart="certs"] rect[data-state="never"]').first).to_be_visible()
+    page.get_by_label("认证状态").select_option("valid")
+    expect(page.locator("#report-body")).to_have_attribute("data-attempts", "0")
+    expect(page.locator("#report-body")).not_to_contain_text("报表学员1")
