@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -163,9 +164,12 @@ class Programme(_Strict):
                 raise ValueError(_at(f"levels[0].requirements[{index}]", reason))
         return self
 
-    @property
+    @cached_property
     def version(self) -> str:
-        """sha256 of the canonical JSON, first 12 hex chars (stored on every certificate)."""
+        """sha256 of the canonical JSON, first 12 hex chars (stored on every certificate).
+
+        Cached: the model is frozen, and the evaluation asks for it per trainee and level.
+        """
         return programme_hash(self.to_dict())
 
     def level(self, level_id: str) -> Level | None:

@@ -25,7 +25,7 @@ from sqlalchemy.sql import ColumnElement
 import scoring
 
 from ..certification import service as cert_service
-from ..certification.evaluate import CertificateRecord, LevelResult
+from ..certification.evaluate import CertificateRecord, Evidence, LevelResult, evaluate
 from ..certification.models import Certificate
 from ..extensions import db
 from ..models import (
@@ -444,20 +444,48 @@ def _cert_trainees(f: Filters) -> list[Any]:
     ).all()
 
 
-def _cert_rows(trainees: list[Any], now: datetime, level_key: str = "") -> list[CertRow]:
+def _evaluated(user_ids: list[int], now: datetime, full: bool) -> dict[int, tuple[tuple, list[LevelResult]]]:
+    """user id → (their certificates, the level results of every programme in force).
+
+    ``full``: ``certification.service.standings`` on all the evidence (the 认证进度 label needs it).
+    Otherwise the same pure ``evaluate`` on the certificates alone (one query): whether a level is
+    valid or about to expire depends on its certificates only, and the dashboard then skips reading
+    every assessment turn of the last months.
+    """
+    if full:
+        return {
+            uid: (standing.evidence.certificates, standing.results())
+            for uid, standing in cert_service.standings(user_ids, now).items()
+        }
+    by_user: dict[int, list[CertificateRecord]] = {uid: [] for uid in user_ids}
+    if user_ids:
+        for cert in db.session.scalars(select(Certificate).where(Certificate.user_id.in_(user_ids))):
+            by_user[cert.user_id].append(cert_service.record_of(cert))
+    programmes = [programme for programme, _ in cert_service.current_programmes()]
+    versions = cert_service.programme_versions()
+    catalogue = cert_service.catalogue()
+    result = {}
+    for uid, certificates in by_user.items():
+        evidence = Evidence(uid, certificates=tuple(certificates))
+        results = [r for programme in programmes for r in evaluate(programme, evidence, catalogue, now, versions)]
+        result[uid] = (evidence.certificates, results)
+    return result
+
+
+def _cert_rows(trainees: list[Any], now: datetime, level_key: str = "", *, full: bool = True) -> list[CertRow]:
     levels = {level.key: level for level in cert_levels()}
-    evaluated = cert_service.standings([t.id for t in trainees], now)
+    evaluated = _evaluated([t.id for t in trainees], now, full)
     rows = []
     for trainee in trainees:
-        standing = evaluated[trainee.id]
-        for result in standing.results():
+        certificates, results = evaluated[trainee.id]
+        for result in results:
             key = f"{result.programme_id}:{result.level_id}"
             if level_key and key != level_key:
                 continue
             level = levels.get(key) or CertLevel(
                 key, result.programme_id, result.level_id, result.name, result.programme_id, result.name
             )
-            state, cert = cert_state(result, standing.evidence.certificates, now)
+            state, cert = cert_state(result, certificates, now)
             rows.append(
                 CertRow(
                     trainee.id,
@@ -467,7 +495,7 @@ def _cert_rows(trainees: list[Any], now: datetime, level_key: str = "") -> list[
                     trainee.position or "",
                     level,
                     state,
-                    result.status_label,
+                    result.status_label if full else "",
                     cert.issued_at if cert else None,
                     cert.expires_at if cert else None,
                     cert.code if cert else "",
@@ -480,7 +508,7 @@ def _cert_rows(trainees: list[Any], now: datetime, level_key: str = "") -> list[
 def _cert_filtered_ids(f: Filters, now: datetime | None) -> tuple[int, ...]:
     """The trainees the certification filter keeps: in ``cert_status`` at ``cert_level``, or without a level
     at any level (从未获得 without a level: no certificate of any level)."""
-    rows = _cert_rows(_cert_trainees(f), now or utcnow(), f.cert_level)
+    rows = _cert_rows(_cert_trainees(f), now or utcnow(), f.cert_level, full=False)
     by_user: dict[int, list[str]] = {}
     for row in rows:
         by_user.setdefault(row.user_id, []).append(row.state)
@@ -492,14 +520,17 @@ def _cert_filtered_ids(f: Filters, now: datetime | None) -> tuple[int, ...]:
     )
 
 
-def certification_rows(f: Filters, now: datetime | None = None, *, by_state: bool = True) -> list[CertRow]:
+def certification_rows(
+    f: Filters, now: datetime | None = None, *, by_state: bool = True, full: bool = True
+) -> list[CertRow]:
     """One row per trainee the filters keep × level (only ``cert_level`` when chosen), in site and 工号 order.
 
     Args:
         by_state: keep only the rows in ``cert_status`` (the export); the figures count every state of
             the trainees the filter keeps.
+        full: judge on all the evidence, for the 认证进度 label (``CertRow.evaluation``, else empty).
     """
-    rows = _cert_rows(_cert_trainees(f), now or utcnow(), f.cert_level)
+    rows = _cert_rows(_cert_trainees(f), now or utcnow(), f.cert_level, full=full)
     if by_state and f.cert_status:
         rows = [row for row in rows if _state_matches(row.state, f.cert_status)]
     return rows
@@ -527,7 +558,7 @@ def cert_figures(f: Filters, now: datetime | None = None) -> list[CertFigure]:
         for level in cert_levels()
         if not f.cert_level or level.key == f.cert_level
     }
-    for row in certification_rows(f, now, by_state=False):
+    for row in certification_rows(f, now, by_state=False, full=False):
         figure = figures.get(row.level.key)
         if figure is not None:
             figure.counts[row.state] += 1

@@ -143,6 +143,18 @@ def test_the_certification_filter_narrows_the_results_figures_and_rows(app, worl
         assert (valid.state, valid.days_left, valid.evaluation) == ("expiring", 10, "可复认证")
 
 
+def test_the_certificates_only_judgement_agrees_with_the_full_standings(app, world, gen):
+    with app.app_context():
+        # evidence that the full evaluation reads (and the dashboard's certificates-only one skips)
+        make_attempt(db.session.get(User, world["never"]), started=NOW - timedelta(days=3), score=95)
+        f = parse_filters(WIDE, hr(world), NOW)
+        full = service.certification_rows(f, NOW)
+        quick = service.certification_rows(f, NOW, full=False)
+        assert [(r.user_id, r.level.key, r.state, r.expires_at, r.code) for r in full] == [
+            (r.user_id, r.level.key, r.state, r.expires_at, r.code) for r in quick]
+        assert all(r.evaluation for r in full) and not any(r.evaluation for r in quick)
+
+
 @pytest.mark.parametrize(
     "args, message",
     [({"cert_level": "nope:x"}, "认证等级"), ({"cert_status": "gold"}, "认证状态")],
