@@ -284,13 +284,14 @@ def test_dashboard_filter_figures_and_certifications_export(app, client, live):
         expected = {users[people[name]].username for name in ("valid", "expiring", "expired", "revoked", "never")}
         expired_cert = db.session.execute(
             db.select(Certificate).where(Certificate.user_id == people["expired"])).scalar_one()
-        code = expired_cert.code
+        code, expiry = expired_cert.code, exports.local(expired_cert.expires_at).date()
         audit = db.session.execute(db.select(ReportExport).where(ReportExport.kind == "certifications")).scalar_one()
         assert (audit.row_count, audit.filters["cert_level"]) == (5, BASIC)
     assert {row[col["工号"]] for row in rows[1:]} == expected  # site A's active trainees, the basic level only
     states = {row[col["姓名"]]: row for row in rows[1:]}
     assert states["已过期学员"][col["证书状态"]] == "已过期" and states["已过期学员"][col["证书编号"]] == code
-    assert states["已过期学员"][col["到期日期"]] is not None and states["未认证学员"][col["颁发日期"]] is None
+    assert states["已过期学员"][col["到期日期"]].date() == expiry  # a local date cell
+    assert states["未认证学员"][col["颁发日期"]] is None and states["未认证学员"][col["证书状态"]] == "从未获得"
     assert states["将到期学员"][col["证书状态"]] == "30天内到期" and states["将到期学员"][col["剩余天数"]] in (9, 10)
     assert states["'=HYPERLINK(1)有效学员"][col["认证等级"]] == "前台接待"  # neutralised, read as text
 
