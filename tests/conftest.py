@@ -86,6 +86,10 @@ def app(migrated_template, tmp_path, request):
     Each app gets its own rate-limit storage (``memory://`` is created at ``init_app``), so a test
     with ``RATELIMIT_ENABLED=True`` starts from empty counters whatever ran before it.
     """
+    from simulator.play import content as play_content
+
+    # play caches parsed scenarios by content row id, which repeats across the fresh database each test gets
+    play_content._scenario_cache.clear()
     url = fresh_database(migrated_template, tmp_path)
     marker = request.node.get_closest_marker("app_config")
     overrides = marker.kwargs if marker else {}

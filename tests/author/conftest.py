@@ -20,11 +20,6 @@ def library():
 @pytest.fixture
 def loaded(app, library):
     """The app with the scenario library loaded as shipped content."""
-    from simulator.play import content as play_content
-
-    # play caches scenarios by content row id, which is unique in one database but repeats across
-    # the fresh database each test gets
-    play_content._scenario_cache.clear()
     with app.app_context():
         sync_content("scenario", [
             ContentItem("scenario", s.id, s.title, s.to_dict(), f"scenarios/library/{s.id}.yaml", s.version)

@@ -465,8 +465,6 @@ def test_debrief_labels_guidance_no_manual_contains(app, client, auth, encoder):
     data["source"] = {"general": "通用安全规范"}
     data["nodes"]["opening"]["branches"] = [{"emotion": 0, "to": "escalated"}]  # one reply ends it
     scenario = scenarios.Scenario.from_dict(data)
-    # the play service caches scenarios by content row id; PostgreSQL test runs reuse row ids
-    service._scenario_cache.clear()
     with app.app_context():
         sync_content("scenario", [ContentItem("scenario", scenario.id, scenario.title, scenario.to_dict(),
                                               "tests/fixture.yaml", scenario.version)])
