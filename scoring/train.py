@@ -30,6 +30,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import GroupKFold
 from sklearn.neural_network import MLPRegressor
+from threadpoolctl import threadpool_limits
 
 from scoring.corpus import BLOCKER_IDS, Example, LabelledClause, data_fingerprint, load_clauses, load_corpus
 from scoring.encoder import Encoder, get_encoder
@@ -48,6 +49,7 @@ GRADE_SEEDS = 3
 OFF_TOPIC_PER_NODE = 3
 SGD_ALPHA = 2e-5
 BLOCKER_FLOOR = 0.3
+STORE_FORMAT = "single-text-float16"
 _CODE_FILES = ("features.py", "model.py", "pipeline.py", "train.py", "data/rules.yaml")
 
 
@@ -71,25 +73,36 @@ def library_nodes(directory: Path = LIBRARY_DIR) -> dict[tuple[str, str], NodeIn
 
 
 class EmbeddingStore:
-    """Sentence embeddings by text, kept on disk between trainings (``scoring/models/embeddings-*.npz``)."""
+    """Sentence embeddings by text, kept on disk between trainings (``scoring/models/embeddings-*.npz``).
+
+    Training is reproducible whatever the store held before: a text's vector depends on the text
+    alone. The encoder's output moves in the last float32 bits with the other texts of its batch
+    (the BLAS kernels of a micro-batch), so each missing text is encoded on its own, and every vector
+    is rounded to float16, the precision kept on disk, so a vector encoded now equals the one loaded
+    from a warm store.
+    """
 
     def __init__(self, encoder: Encoder, path: Path | None = None) -> None:
         self.encoder = encoder
         self.path = path
         self._vectors: dict[str, np.ndarray] = {}
+        self._dirty = False
         if path is not None and path.exists():
             with np.load(path, allow_pickle=False) as data:
-                for text, vector in zip(data["texts"].tolist(), data["vectors"], strict=True):
-                    self._vectors[text] = vector.astype(np.float32)
-        self._dirty = False
+                # A store without this format was encoded in batches by an older version: its vectors
+                # differ in the last bits from single-text ones, so it is re-encoded from scratch.
+                if "format" in data.files and str(data["format"]) == STORE_FORMAT:
+                    for text, vector in zip(data["texts"].tolist(), data["vectors"], strict=True):
+                        self._vectors[text] = vector.astype(np.float32)
+
+    def __len__(self) -> int:
+        return len(self._vectors)
 
     def get(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length embeddings of ``texts`` (encoding only those not seen before)."""
         missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        for start in range(0, len(missing), 256):
-            batch = missing[start : start + 256]
-            for text, vector in zip(batch, self.encoder.encode(batch), strict=True):
-                self._vectors[text] = vector
+        for text in missing:
+            self._vectors[text] = canonical_vector(self.encoder.encode([text])[0])
             self._dirty = True
         if not texts:
             return np.zeros((0, 512), dtype=np.float32)
@@ -102,9 +115,15 @@ class EmbeddingStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         texts = list(self._vectors)
         tmp = self.path.with_suffix(".tmp.npz")
-        np.savez(tmp, texts=np.array(texts), vectors=np.stack([self._vectors[t] for t in texts]).astype(np.float16))
+        vectors = np.stack([self._vectors[t] for t in texts]).astype(np.float16)
+        np.savez(tmp, format=np.array(STORE_FORMAT), texts=np.array(texts), vectors=vectors)
         tmp.replace(self.path)
         self._dirty = False
+
+
+def canonical_vector(vector: np.ndarray) -> np.ndarray:
+    """A vector as the store keeps it: rounded to float16 (its precision on disk), held as float32."""
+    return np.asarray(vector, dtype=np.float32).astype(np.float16).astype(np.float32)
 
 
 class _StoreEncoder:
@@ -358,8 +377,9 @@ def score_examples(model: ScorerModel, examples: Sequence[Example], nodes, store
     """Score examples at their library nodes with ``model`` (embeddings from ``store``)."""
     from scoring.pipeline import finish
 
-    analyses = _analyses(model, store, examples, nodes)
-    return [finish(model, a, nodes[(e.scenario, e.node)].rubric) for e, a in zip(examples, analyses, strict=True)]
+    with threadpool_limits(limits=1):
+        analyses = _analyses(model, store, examples, nodes)
+        return [finish(model, a, nodes[(e.scenario, e.node)].rubric) for e, a in zip(examples, analyses, strict=True)]
 
 
 def train(
@@ -372,6 +392,11 @@ def train(
 ) -> ScorerModel:
     """Fit the whole scorer on ``examples`` (replies at library nodes) and the clause bank.
 
+    Deterministic: the same data, code and encoder give the same model bit for bit, whatever the
+    embedding store held before (see :class:`EmbeddingStore`) and however many threads the host
+    gives BLAS (a float sum split over more threads adds in another order, so every BLAS and
+    OpenMP pool runs one thread here; the matrices are small).
+
     Args:
         examples: Graded replies; those at nodes missing from ``nodes`` are skipped.
         bank: Labelled clauses (positives and hard negatives).
@@ -382,6 +407,11 @@ def train(
     Returns:
         The trained :class:`ScorerModel` (not saved).
     """
+    with threadpool_limits(limits=1):
+        return _train(examples, bank, nodes, store, log)
+
+
+def _train(examples, bank, nodes, store, log) -> ScorerModel:
     started = time.perf_counter()
     say = log or (lambda *a: None)
     version = model_version(examples, bank, store.encoder.name)
