@@ -13,7 +13,13 @@ least as long), hard negatives (refusals reusing the references, unsafe advice, 
 every grade >= 2 reply of their node, excellent replies scored 不合格, good replies sunk by a blocker,
 wrong facts above 合格.
 
-Run: .venv/bin/python bench/scoring_quality.py [--folds 5]
+With ``--extra DIR`` (another round of graded replies, e.g. scoring/data/pending/round2), the fair
+comparison instead: the same cross-validation folds, the same measured replies (corpus rows only),
+trained without and with DIR's replies in the training folds (never those of a held-out scenario),
+printed side by side with the per-scenario wins. The full training and the shared test set are not
+run then: which variant goes into the corpus is chosen on these figures alone.
+
+Run: .venv/bin/python bench/scoring_quality.py [--folds 5] [--extra DIR]
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ if str(ROOT) not in sys.path:
 
 from scoring import get_encoder, score_many  # noqa: E402
 from scoring.corpus import load_clauses, load_corpus  # noqa: E402
-from scoring.evaluation import Scored, cross_validate, figures, scored_rows  # noqa: E402
+from scoring.evaluation import Scored, cross_validate, cross_validate_variants, figures, scored_rows  # noqa: E402
 from scoring.features import prepare  # noqa: E402
 from scoring.train import default_store, library_nodes, train  # noqa: E402
 
@@ -54,15 +60,49 @@ def _similarity(store, reply: str, references) -> float:
     return float((refs @ vec).max()) if len(refs) else 0.0
 
 
+def _compare_extra(corpus, bank, nodes, store, directory: Path, folds: int) -> int:
+    extra = [e for e in load_corpus(directory) if (e.scenario, e.node) in nodes]
+    print(f"另加 {directory}: {len(extra)} 条回复;测试折只含原语料的回复,两种训练集用同样的折")
+    started = time.perf_counter()
+    names = ("corpus", f"corpus+{directory.name}")
+    runs = cross_validate_variants(corpus, bank, nodes, store, folds=folds, variants={names[0]: (), names[1]: extra},
+                                   log=print)
+    elapsed = time.perf_counter() - started
+    category = {(s, n): info.rubric.category for (s, n), info in nodes.items()}
+    rows = {name: scored_rows(*runs[name], lambda e: category[(e.scenario, e.node)]) for name in names}
+    assert [r.group for r in rows[names[0]]] == [r.group for r in rows[names[1]]]  # the same replies
+    print(f"\n== 按情景分组的 {folds} 折交叉验证,同一折、同一批测试回复({elapsed:.0f}s)")
+    for part in ("all", "complaint", "emergency", "inquiry"):
+        for name in names:
+            subset = [r for r in rows[name] if part == "all" or r.category == part]
+            print(f"{part:<10} {name:<22} {figures(subset).line()}")
+    wins = {name: 0 for name in names}
+    print("\n== 每个情景的 pairwise(同一批测试回复)")
+    for scenario in sorted({e.scenario for e in runs[names[0]][0]}):
+        values = []
+        for name in names:
+            subset = [r for r, e in zip(rows[name], runs[name][0], strict=True) if e.scenario == scenario]
+            values.append(figures(subset).pairwise)
+        if values[0] != values[1]:
+            wins[names[int(values[1] > values[0])]] += 1
+        print(f"  {scenario:<34} {values[0]:.3f}  {values[1]:.3f}")
+    print("更好的情景数: " + ", ".join(f"{name} {count}" for name, count in wins.items()))
+    store.save()
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--extra", type=Path, help="另一批评分回复的目录:同一折上比较加与不加")
     args = parser.parse_args()
     encoder = get_encoder()
     store = default_store(encoder)
     nodes = library_nodes()
     corpus, bank = load_corpus(), load_clauses()
     print(f"语料 {len(corpus)} 条回复({len({(e.scenario, e.node) for e in corpus})} 个节点),子句库 {len(bank)} 条")
+    if args.extra is not None:
+        return _compare_extra(corpus, bank, nodes, store, args.extra, args.folds)
 
     started = time.perf_counter()
     examples, results = cross_validate(corpus, bank, nodes, store, folds=args.folds, log=print)
