@@ -103,6 +103,19 @@ def figures(rows: Sequence[Scored]) -> Figures:
     )
 
 
+def item_credit(examples: Sequence[Example], results: Sequence[ScoreResult], item: str) -> dict[str, tuple[int, int]]:
+    """How often ``item`` is credited, by what the graders said of it: ``{"done": (credited, n),
+    "partly": (...), "not": (...)}`` over the replies whose rubric has the item."""
+    counts = {"done": [0, 0], "partly": [0, 0], "not": [0, 0]}
+    for e, r in zip(examples, results, strict=True):
+        if item not in {h.item for h in r.hits} | {m.item for m in r.misses}:
+            continue
+        key = "done" if item in e.items else "partly" if item in e.partial_items else "not"
+        counts[key][1] += 1
+        counts[key][0] += any(h.item == item and h.credit >= 1.0 for h in r.hits)
+    return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
 def scored_rows(examples: Sequence[Example], results: Sequence[ScoreResult], category_of: Callable) -> list[Scored]:
     """Pair examples with their results."""
     return [
@@ -147,6 +160,7 @@ def cross_validate_variants(
     *,
     folds: int = 5,
     variants: dict[str, Sequence[Example]],
+    options: dict[str, dict] | None = None,
     log=None,
 ) -> dict[str, tuple[list[Example], list[ScoreResult]]]:
     """:func:`cross_validate` for several training sets on identical folds, one per variant.
@@ -154,11 +168,15 @@ def cross_validate_variants(
     Args:
         variants: Variant name -> extra replies added to each fold's training (see
             :func:`cross_validate`); ``()`` trains on the corpus folds alone.
+        options: Variant name -> keyword arguments for :func:`scoring.train.train` (to measure a
+            training choice on the same folds); ``"requirements": False`` scores without checking
+            items' ``requires`` on the learned path (see :func:`scoring.pipeline.requirements_enforced`).
 
     Returns:
         Variant name -> (measured examples, their results), the examples in the same order for
         every variant.
     """
+    from scoring.pipeline import requirements_enforced
     from scoring.train import score_examples, train
 
     examples = [e for e in examples if (e.scenario, e.node) in nodes]
@@ -172,9 +190,11 @@ def cross_validate_variants(
         held_examples = [examples[i] for i in test_idx]
         for name, extra in variants.items():
             fit = [examples[i] for i in train_idx] + [e for e in extra if e.scenario not in held]
-            model = train(fit, fit_bank, nodes, store)
-            out[name][0].extend(held_examples)
-            out[name][1].extend(score_examples(model, held_examples, nodes, store))
+            kwargs = dict((options or {}).get(name, {}))
+            with requirements_enforced(kwargs.pop("requirements", True)):
+                model = train(fit, fit_bank, nodes, store, **kwargs)
+                out[name][0].extend(held_examples)
+                out[name][1].extend(score_examples(model, held_examples, nodes, store))
         if log:
             log(f"  第 {fold + 1}/{folds} 折:留出 {sorted(held)}")
     return out

@@ -1,7 +1,8 @@
 """Build the learned scorer from the repository's data (``python -m scoring train``).
 
 1. Every corpus reply is cut into clauses; a clause is a positive example of an item or blocker
-   when it overlaps the span the grader marked (half weight for a partly done item), a negative
+   when it overlaps the span the grader marked (half weight for a partly done item; what it lacks,
+   e.g. a dispatch's arrival time, is the item's ``requires``, checked when scoring), a negative
    otherwise. Item labels count only at nodes whose rubric has the item (graders labelled those);
    blocker labels count everywhere. The clause bank adds positives and hard negatives.
 2. One linear classifier per label (scikit-learn ``SGDClassifier``, logistic loss, balanced
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import GroupKFold
@@ -207,24 +209,41 @@ def _build_rows(
     return rows, kept
 
 
-def _fit_classifiers(x, targets: dict[str, np.ndarray], labels: Sequence[str], rows: np.ndarray):
+def _fit_classifiers(x, targets: dict[str, np.ndarray], labels: Sequence[str], rows: np.ndarray,
+                     partial_as_half: bool = False):
+    """One logistic classifier per label over the clause rows ``rows``.
+
+    A clause of a partly done item (target 0.5: a dispatch without the arrival time the item
+    requires, an apology in passing) counts as a positive at half weight. ``partial_as_half`` counts
+    it once as a positive and once as a negative at half weight each instead, so the classifier
+    itself learns what the graders withheld full credit for; measured on identical CV folds
+    (``bench/scoring_quality.py --ablate-partial``) it lost 0.002 Spearman against checking the
+    item's ``requires`` alone, so it stays off.
+    """
     weights = np.zeros((x.shape[1], len(labels)), dtype=np.float32)
     bias = np.full(len(labels), -10.0, dtype=np.float32)
     sub = x[rows]
     for j, label in enumerate(labels):
         y_all = targets[label][rows]
         known = ~np.isnan(y_all)
-        y = y_all[known] >= 0.25
+        values = y_all[known]
+        y = values >= 0.25
         if y.sum() == 0 or y.all():
             continue
-        sample_weight = np.where(y_all[known] == 0.5, 0.5, 1.0)
+        half = np.flatnonzero(values == 0.5)
+        inputs = sub[known]
+        sample_weight = np.where(values == 0.5, 0.5, 1.0)
+        if partial_as_half and len(half):
+            inputs = sparse.vstack([inputs, inputs[half]], format="csr")
+            y = np.concatenate([y, np.zeros(len(half), dtype=bool)])
+            sample_weight = np.concatenate([sample_weight, np.full(len(half), 0.5)])
         clf = SGDClassifier(
             loss="log_loss", alpha=SGD_ALPHA, class_weight="balanced", max_iter=15, tol=1e-3, random_state=0
         )
         with warnings.catch_warnings():
             # A few epochs fit these linear models well; more only cost time (see bench/scoring_quality.py).
             warnings.simplefilter("ignore", ConvergenceWarning)
-            clf.fit(sub[known], y, sample_weight=sample_weight)
+            clf.fit(inputs, y, sample_weight=sample_weight)
         weights[:, j] = clf.coef_[0]
         bias[j] = clf.intercept_[0]
     return weights, bias
@@ -389,6 +408,7 @@ def train(
     store: EmbeddingStore,
     *,
     log=None,
+    partial_as_half: bool = False,
 ) -> ScorerModel:
     """Fit the whole scorer on ``examples`` (replies at library nodes) and the clause bank.
 
@@ -403,15 +423,17 @@ def train(
         nodes: The library's nodes (references and rubrics).
         store: Embeddings (computed as needed).
         log: Optional ``print``-like callable for progress.
+        partial_as_half: How a partly done item's clauses are learned (see :func:`_fit_classifiers`;
+            ``True`` only to measure that way in cross-validation).
 
     Returns:
         The trained :class:`ScorerModel` (not saved).
     """
     with threadpool_limits(limits=1):
-        return _train(examples, bank, nodes, store, log)
+        return _train(examples, bank, nodes, store, log, partial_as_half)
 
 
-def _train(examples, bank, nodes, store, log) -> ScorerModel:
+def _train(examples, bank, nodes, store, log, partial_as_half) -> ScorerModel:
     started = time.perf_counter()
     say = log or (lambda *a: None)
     version = model_version(examples, bank, store.encoder.name)
@@ -435,7 +457,7 @@ def _train(examples, bank, nodes, store, log) -> ScorerModel:
     for _train_idx, test_idx in splitter.split(np.zeros(len(examples)), groups=scenario_of):
         held = set(scenario_of[test_idx])
         fit_rows = np.flatnonzero(~np.isin(groups, list(held)))
-        weights, bias = _fit_classifiers(x, targets, labels, fit_rows)
+        weights, bias = _fit_classifiers(x, targets, labels, fit_rows, partial_as_half)
         test_rows = np.flatnonzero(np.isin(groups, list(held)))
         logits = np.asarray(x[test_rows] @ weights) + bias
         oof[test_rows] = 1 / (1 + np.exp(-np.clip(logits, -30, 30)))
@@ -471,7 +493,7 @@ def _train(examples, bank, nodes, store, log) -> ScorerModel:
     say(f"  评分模型拟合完成,{time.perf_counter() - started:.1f}s")
 
     # Final classifiers on everything, with the positive clauses kept as evidence.
-    weights, bias = _fit_classifiers(x, targets, labels, np.arange(len(rows.texts)))
+    weights, bias = _fit_classifiers(x, targets, labels, np.arange(len(rows.texts)), partial_as_half)
     ev_rows, ev_labels = [], []
     for j, label in enumerate(labels):
         for r in np.flatnonzero(targets[label] >= 0.5):
