@@ -18,6 +18,7 @@ Nothing here reads ``../shared/eval``: that set is for measuring only.
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 import time
 import warnings
@@ -52,7 +53,10 @@ OFF_TOPIC_PER_NODE = 3
 SGD_ALPHA = 2e-5
 BLOCKER_FLOOR = 0.3
 STORE_FORMAT = "single-text-float16"
-_CODE_FILES = ("features.py", "model.py", "pipeline.py", "train.py", "data/rules.yaml")
+# Everything that turns data into a model: the clause splitting (text.py), the rubrics' items and
+# requirements (rubric.py, builtin_rubrics.py) as well as the features, pipeline and training.
+_CODE_FILES = ("features.py", "model.py", "pipeline.py", "train.py", "text.py", "rubric.py", "builtin_rubrics.py",
+               "data/rules.yaml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,7 +440,7 @@ def train(
 def _train(examples, bank, nodes, store, log, partial_as_half) -> ScorerModel:
     started = time.perf_counter()
     say = log or (lambda *a: None)
-    version = model_version(examples, bank, store.encoder.name)
+    version = model_version(examples, bank, store.encoder.name, nodes)
     examples = [e for e in examples if (e.scenario, e.node) in nodes]
     rows, labels = _build_rows(examples, bank, nodes)
     vectors = store.get(rows.texts)
@@ -528,15 +532,33 @@ def default_store(encoder: Encoder | None = None) -> EmbeddingStore:
     return EmbeddingStore(encoder, MODELS_DIR / f"embeddings-{safe_name(encoder.name)}.npz")
 
 
-def model_version(examples: Sequence[Example], bank: Sequence[LabelledClause], encoder_name: str) -> str:
-    """The version a model trained on this data with this code and encoder carries."""
-    digest = hashlib.sha256((data_fingerprint(examples, bank) + code_fingerprint() + encoder_name).encode())
+def model_version(
+    examples: Sequence[Example], bank: Sequence[LabelledClause], encoder_name: str,
+    nodes: dict[tuple[str, str], NodeInfo] | None = None,
+) -> str:
+    """The version a model trained on this data with this code and encoder carries.
+
+    ``nodes`` (the library nodes trained at) count too: their references and rubrics feed the
+    figures and the grade model, so an edited scenario is a new model, not the same version.
+    """
+    library = library_fingerprint(nodes) if nodes is not None else ""
+    digest = hashlib.sha256((data_fingerprint(examples, bank) + code_fingerprint() + encoder_name + library).encode())
     return digest.hexdigest()[:16]
 
 
+def library_fingerprint(nodes: dict[tuple[str, str], NodeInfo]) -> str:
+    """A hash of the nodes' references and rubrics (order-independent)."""
+    digest = hashlib.sha256()
+    for key in sorted(nodes):
+        info = nodes[key]
+        digest.update(json.dumps([list(key), list(info.references), info.rubric.to_dict()], ensure_ascii=False,
+                                 sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
 def current_version(encoder_name: str) -> str:
-    """The version of a model built now from the repository's data."""
-    return model_version(load_corpus(), load_clauses(), encoder_name)
+    """The version of a model built now from the repository's data and scenario library."""
+    return model_version(load_corpus(), load_clauses(), encoder_name, library_nodes())
 
 
 def build_default_model(
