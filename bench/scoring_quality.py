@@ -13,7 +13,19 @@ least as long), hard negatives (refusals reusing the references, unsafe advice, 
 every grade >= 2 reply of their node, excellent replies scored 不合格, good replies sunk by a blocker,
 wrong facts above 合格.
 
-Run: .venv/bin/python bench/scoring_quality.py [--folds 5]
+With ``--extra DIR`` (another round of graded replies, e.g. scoring/data/pending/round2), the fair
+comparison instead: the same cross-validation folds, the same measured replies (corpus rows only),
+trained without and with DIR's replies in the training folds (never those of a held-out scenario),
+printed side by side with the per-scenario wins. The full training and the shared test set are not
+run then: which variant goes into the corpus is chosen on these figures alone.
+
+``--ablate-partial`` compares, the same way, the first version's handling of partly done items
+(learned as done; an item's ``requires``, e.g. the dispatch's arrival time, unchecked on the learned
+path), ``requires`` checked alone (see ``scoring.pipeline._requirement_met``), and ``requires``
+checked with partly done clauses learned half positive, half negative; with how often each item is
+credited by what the graders said of it.
+
+Run: .venv/bin/python bench/scoring_quality.py [--folds 5] [--extra DIR | --ablate-partial]
 """
 
 from __future__ import annotations
@@ -31,7 +43,14 @@ if str(ROOT) not in sys.path:
 
 from scoring import get_encoder, score_many  # noqa: E402
 from scoring.corpus import load_clauses, load_corpus  # noqa: E402
-from scoring.evaluation import Scored, cross_validate, figures, scored_rows  # noqa: E402
+from scoring.evaluation import (  # noqa: E402
+    Scored,
+    cross_validate,
+    cross_validate_variants,
+    figures,
+    item_credit,
+    scored_rows,
+)
 from scoring.features import prepare  # noqa: E402
 from scoring.train import default_store, library_nodes, train  # noqa: E402
 
@@ -54,15 +73,78 @@ def _similarity(store, reply: str, references) -> float:
     return float((refs @ vec).max()) if len(refs) else 0.0
 
 
+def _compare_extra(corpus, bank, nodes, store, directory: Path, folds: int) -> int:
+    extra = [e for e in load_corpus(directory) if (e.scenario, e.node) in nodes]
+    print(f"另加 {directory}: {len(extra)} 条回复;测试折只含原语料的回复,两种训练集用同样的折")
+    names = ("corpus", f"corpus+{directory.name}")
+    return _compare(corpus, bank, nodes, store, folds, {names[0]: (), names[1]: extra}, {})
+
+
+def _compare_partial(corpus, bank, nodes, store, folds: int) -> int:
+    print("部分完成的条目:第一版(partial_items 当正例,学习路径不查 requires)、只查 requires、半正半负 + 查 requires;"
+          "同一折、同一批测试回复")
+    options = {
+        "first-version": {"partial_as_half": False, "requirements": False},
+        "requires-only": {"partial_as_half": False, "requirements": True},
+        "half+requires": {"partial_as_half": True, "requirements": True},
+    }
+    return _compare(corpus, bank, nodes, store, folds, {name: () for name in options}, options)
+
+
+def _compare(corpus, bank, nodes, store, folds: int, variants: dict, options: dict) -> int:
+    started = time.perf_counter()
+    names = tuple(variants)
+    runs = cross_validate_variants(corpus, bank, nodes, store, folds=folds, variants=variants, options=options,
+                                   log=print)
+    elapsed = time.perf_counter() - started
+    category = {(s, n): info.rubric.category for (s, n), info in nodes.items()}
+    rows = {name: scored_rows(*runs[name], lambda e: category[(e.scenario, e.node)]) for name in names}
+    assert all([r.group for r in rows[name]] == [r.group for r in rows[names[0]]] for name in names)  # same replies
+    print(f"\n== 按情景分组的 {folds} 折交叉验证,同一折、同一批测试回复({elapsed:.0f}s)")
+    for part in ("all", "complaint", "emergency", "inquiry"):
+        for name in names:
+            subset = [r for r in rows[name] if part == "all" or r.category == part]
+            print(f"{part:<10} {name:<22} {figures(subset).line()}")
+    print("\n== 条目记满分的比例:评分员记为 做到 / 部分做到 / 没做到 的回复中")
+    partial_items = {i for e in corpus for i in e.partial_items}
+    for item in sorted(partial_items):
+        for name in names:
+            credit = item_credit(*runs[name], item)
+            if credit["partly"][1] < 20:
+                break
+            print(f"  {item:<14} {name:<22} " + "  ".join(
+                f"{key} {c}/{n} ({c / max(1, n):.0%})" for key, (c, n) in credit.items()))
+    wins = {name: 0 for name in names}
+    print("\n== 每个情景的 pairwise(同一批测试回复)")
+    for scenario in sorted({e.scenario for e in runs[names[0]][0]}):
+        values = []
+        for name in names:
+            subset = [r for r, e in zip(rows[name], runs[name][0], strict=True) if e.scenario == scenario]
+            values.append(figures(subset).pairwise)
+        if values.count(max(values)) == 1:
+            wins[names[values.index(max(values))]] += 1
+        print(f"  {scenario:<34} " + "  ".join(f"{v:.3f}" for v in values))
+    print("最好的情景数(并列不计): " + ", ".join(f"{name} {count}" for name, count in wins.items()))
+    store.save()
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--extra", type=Path, help="另一批评分回复的目录:同一折上比较加与不加")
+    parser.add_argument("--ablate-partial", action="store_true",
+                        help="同一折上比较部分完成条目的两种学法(当正例 / 半正半负)")
     args = parser.parse_args()
     encoder = get_encoder()
     store = default_store(encoder)
     nodes = library_nodes()
     corpus, bank = load_corpus(), load_clauses()
     print(f"语料 {len(corpus)} 条回复({len({(e.scenario, e.node) for e in corpus})} 个节点),子句库 {len(bank)} 条")
+    if args.extra is not None:
+        return _compare_extra(corpus, bank, nodes, store, args.extra, args.folds)
+    if args.ablate_partial:
+        return _compare_partial(corpus, bank, nodes, store, args.folds)
 
     started = time.perf_counter()
     examples, results = cross_validate(corpus, bank, nodes, store, folds=args.folds, log=print)

@@ -103,6 +103,19 @@ def figures(rows: Sequence[Scored]) -> Figures:
     )
 
 
+def item_credit(examples: Sequence[Example], results: Sequence[ScoreResult], item: str) -> dict[str, tuple[int, int]]:
+    """How often ``item`` is credited, by what the graders said of it: ``{"done": (credited, n),
+    "partly": (...), "not": (...)}`` over the replies whose rubric has the item."""
+    counts = {"done": [0, 0], "partly": [0, 0], "not": [0, 0]}
+    for e, r in zip(examples, results, strict=True):
+        if item not in {h.item for h in r.hits} | {m.item for m in r.misses}:
+            continue
+        key = "done" if item in e.items else "partly" if item in e.partial_items else "not"
+        counts[key][1] += 1
+        counts[key][0] += any(h.item == item and h.credit >= 1.0 for h in r.hits)
+    return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
 def scored_rows(examples: Sequence[Example], results: Sequence[ScoreResult], category_of: Callable) -> list[Scored]:
     """Pair examples with their results."""
     return [
@@ -126,27 +139,62 @@ def cross_validate(
     store,
     *,
     folds: int = 5,
+    extra: Sequence[Example] = (),
     log=None,
 ) -> tuple[list[Example], list[ScoreResult]]:
     """Grouped K-fold by scenario: each fold's replies scored by a model trained without that fold.
 
-    Clause-bank entries of a held-out scenario are left out of its fold's training too.
+    Clause-bank entries of a held-out scenario are left out of its fold's training too. ``extra``
+    replies (another round of graded data) join every fold's training, except those of the fold's
+    held-out scenarios; the folds and the measured replies come from ``examples`` alone, so a run
+    with and a run without ``extra`` score the same replies on the same folds.
     """
+    return cross_validate_variants(examples, bank, nodes, store, folds=folds, variants={"": extra}, log=log)[""]
+
+
+def cross_validate_variants(
+    examples: Sequence[Example],
+    bank: Sequence[LabelledClause],
+    nodes: dict,
+    store,
+    *,
+    folds: int = 5,
+    variants: dict[str, Sequence[Example]],
+    options: dict[str, dict] | None = None,
+    log=None,
+) -> dict[str, tuple[list[Example], list[ScoreResult]]]:
+    """:func:`cross_validate` for several training sets on identical folds, one per variant.
+
+    Args:
+        variants: Variant name -> extra replies added to each fold's training (see
+            :func:`cross_validate`); ``()`` trains on the corpus folds alone.
+        options: Variant name -> keyword arguments for :func:`scoring.train.train` (to measure a
+            training choice on the same folds); ``"requirements": False`` scores without checking
+            items' ``requires`` on the learned path (see :func:`scoring.pipeline.requirements_enforced`).
+
+    Returns:
+        Variant name -> (measured examples, their results), the examples in the same order for
+        every variant.
+    """
+    from scoring.pipeline import requirements_enforced
     from scoring.train import score_examples, train
 
     examples = [e for e in examples if (e.scenario, e.node) in nodes]
     scenario_of = np.array([e.scenario for e in examples])
-    out_examples: list[Example] = []
-    out_results: list[ScoreResult] = []
+    out: dict[str, tuple[list[Example], list[ScoreResult]]] = {name: ([], []) for name in variants}
     for fold, (train_idx, test_idx) in enumerate(
         GroupKFold(n_splits=folds).split(np.zeros(len(examples)), groups=scenario_of)
     ):
         held = set(scenario_of[test_idx])
         fit_bank = [c for c in bank if c.source.split(":", 1)[0] not in held]
-        model = train([examples[i] for i in train_idx], fit_bank, nodes, store)
         held_examples = [examples[i] for i in test_idx]
-        out_examples.extend(held_examples)
-        out_results.extend(score_examples(model, held_examples, nodes, store))
+        for name, extra in variants.items():
+            fit = [examples[i] for i in train_idx] + [e for e in extra if e.scenario not in held]
+            kwargs = dict((options or {}).get(name, {}))
+            with requirements_enforced(kwargs.pop("requirements", True)):
+                model = train(fit, fit_bank, nodes, store, **kwargs)
+                out[name][0].extend(held_examples)
+                out[name][1].extend(score_examples(model, held_examples, nodes, store))
         if log:
             log(f"  第 {fold + 1}/{folds} 折:留出 {sorted(held)}")
-    return out_examples, out_results
+    return out

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,7 +34,7 @@ import yaml
 
 from scoring import messages
 from scoring.bands import band_for
-from scoring.builtin_rubrics import BLOCKER_CATEGORIES
+from scoring.builtin_rubrics import BLOCKER_CATEGORIES, RUBRICS
 from scoring.encoder import Encoder
 from scoring.features import FIGURES, PreparedReply, prepare, similarity_figures
 from scoring.model import ScorerModel, grade_to_score, node_key
@@ -240,8 +241,9 @@ def _item_hit(
         if wrong_facts and item.skill == "accuracy":
             return None
         span, start, end = _span(prepared, index)
+        credit = 1.0 if _requirement_met(model, item, prepared, probs) else 0.5
         return Hit(
-            item.id, item.label, item.skill, span, start, end, "classifier", 1.0, round(confidence, 3),
+            item.id, item.label, item.skill, span, start, end, "classifier", credit, round(confidence, 3),
             _evidence(model, item.id, clause_vecs[index]),
         )
     if item.exemplars:
@@ -265,6 +267,49 @@ def _item_hit(
         span, start, end = _span(prepared, 0)
         return Hit(item.id, item.label, item.skill, span, start, end, "reference", 1.0, round(precision, 3), "")
     return None
+
+
+_ENFORCE_REQUIREMENTS = [True]
+
+
+@contextmanager
+def requirements_enforced(enforced: bool) -> Iterator[None]:
+    """Within the block, learned hits do (or, to measure the first version, do not) check ``requires``."""
+    previous = _ENFORCE_REQUIREMENTS[0]
+    _ENFORCE_REQUIREMENTS[0] = enforced
+    try:
+        yield
+    finally:
+        _ENFORCE_REQUIREMENTS[0] = previous
+
+
+def _requirement_met(model: ScorerModel, item: Item, prepared: PreparedReply, probs: np.ndarray) -> bool:
+    """Whether the reply meets what ``item.requires`` (its full-credit condition) asks for.
+
+    As on the checklist path, a requirement cue in the reply meets it. The learned path also reads
+    it the learned way: an item of the built-in rubrics whose cues are exactly these requirement
+    cues (the dispatch item requires a time; 告知处理时限 is the item made of the time cue) has a
+    classifier trained on the graders' labels, which knows wordings no cue lists ("一刻钟内到",
+    "十来分钟"); its firing meets the requirement too. Without either the item counts half.
+    """
+    if not item.requires or not _ENFORCE_REQUIREMENTS[0]:
+        return True
+    for cue in item.requires:
+        pattern = compile_cue(cue)
+        if any(pattern.search(clause.text) for clause in prepared.clauses):
+            return True
+    for label in _requirement_labels(item.requires):
+        if model.has_label(label) and len(probs) and float(probs[:, model.column(label)].max()) >= model.threshold(
+            label
+        ):
+            return True
+    return False
+
+
+@lru_cache(maxsize=64)
+def _requirement_labels(requires: tuple[str, ...]) -> tuple[str, ...]:
+    """Ids of built-in items whose cues are exactly ``requires`` (they learn the same condition)."""
+    return tuple(sorted({i.id for r in RUBRICS.values() for i in r.items if i.keywords == requires}))
 
 
 def _applies(blocker_id: str, rubric: Rubric, categories: frozenset[str] = frozenset()) -> bool:
@@ -465,9 +510,12 @@ def compose_feedback(band: str, analysis: Analysis, tone: Tone) -> str:
         parts.append(messages.FEEDBACK_BLOCKER.format(label=blocker.label, span=blocker.span, reason=blocker.reason))
     for fact in analysis.wrong_facts:
         parts.append(messages.FEEDBACK_WRONG_FACT.format(span=fact.span, label=fact.label))
-    done = [h.label for h in analysis.hits]
+    done = [h.label for h in analysis.hits if h.credit >= 1.0]
     if done:
         parts.append(messages.FEEDBACK_DONE.format(items=messages.FEEDBACK_LIST_SEP.join(done)))
+    for hit in analysis.hits:
+        if hit.credit < 1.0:
+            parts.append(messages.FEEDBACK_PARTIAL.format(label=hit.label))
     if analysis.misses:
         missing = messages.FEEDBACK_LIST_SEP.join(m.label for m in analysis.misses)
         parts.append(messages.FEEDBACK_MISSING.format(items=missing))

@@ -1,7 +1,8 @@
 """Build the learned scorer from the repository's data (``python -m scoring train``).
 
 1. Every corpus reply is cut into clauses; a clause is a positive example of an item or blocker
-   when it overlaps the span the grader marked (half weight for a partly done item), a negative
+   when it overlaps the span the grader marked (half weight for a partly done item; what it lacks,
+   e.g. a dispatch's arrival time, is the item's ``requires``, checked when scoring), a negative
    otherwise. Item labels count only at nodes whose rubric has the item (graders labelled those);
    blocker labels count everywhere. The clause bank adds positives and hard negatives.
 2. One linear classifier per label (scikit-learn ``SGDClassifier``, logistic loss, balanced
@@ -17,6 +18,7 @@ Nothing here reads ``../shared/eval``: that set is for measuring only.
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 import time
 import warnings
@@ -26,10 +28,12 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import GroupKFold
 from sklearn.neural_network import MLPRegressor
+from threadpoolctl import threadpool_limits
 
 from scoring.corpus import BLOCKER_IDS, Example, LabelledClause, data_fingerprint, load_clauses, load_corpus
 from scoring.encoder import Encoder, get_encoder
@@ -48,7 +52,11 @@ GRADE_SEEDS = 3
 OFF_TOPIC_PER_NODE = 3
 SGD_ALPHA = 2e-5
 BLOCKER_FLOOR = 0.3
-_CODE_FILES = ("features.py", "model.py", "pipeline.py", "train.py", "data/rules.yaml")
+STORE_FORMAT = "single-text-float16"
+# Everything that turns data into a model: the clause splitting (text.py), the rubrics' items and
+# requirements (rubric.py, builtin_rubrics.py) as well as the features, pipeline and training.
+_CODE_FILES = ("features.py", "model.py", "pipeline.py", "train.py", "text.py", "rubric.py", "builtin_rubrics.py",
+               "data/rules.yaml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,25 +79,36 @@ def library_nodes(directory: Path = LIBRARY_DIR) -> dict[tuple[str, str], NodeIn
 
 
 class EmbeddingStore:
-    """Sentence embeddings by text, kept on disk between trainings (``scoring/models/embeddings-*.npz``)."""
+    """Sentence embeddings by text, kept on disk between trainings (``scoring/models/embeddings-*.npz``).
+
+    Training is reproducible whatever the store held before: a text's vector depends on the text
+    alone. The encoder's output moves in the last float32 bits with the other texts of its batch
+    (the BLAS kernels of a micro-batch), so each missing text is encoded on its own, and every vector
+    is rounded to float16, the precision kept on disk, so a vector encoded now equals the one loaded
+    from a warm store.
+    """
 
     def __init__(self, encoder: Encoder, path: Path | None = None) -> None:
         self.encoder = encoder
         self.path = path
         self._vectors: dict[str, np.ndarray] = {}
+        self._dirty = False
         if path is not None and path.exists():
             with np.load(path, allow_pickle=False) as data:
-                for text, vector in zip(data["texts"].tolist(), data["vectors"], strict=True):
-                    self._vectors[text] = vector.astype(np.float32)
-        self._dirty = False
+                # A store without this format was encoded in batches by an older version: its vectors
+                # differ in the last bits from single-text ones, so it is re-encoded from scratch.
+                if "format" in data.files and str(data["format"]) == STORE_FORMAT:
+                    for text, vector in zip(data["texts"].tolist(), data["vectors"], strict=True):
+                        self._vectors[text] = vector.astype(np.float32)
+
+    def __len__(self) -> int:
+        return len(self._vectors)
 
     def get(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length embeddings of ``texts`` (encoding only those not seen before)."""
         missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        for start in range(0, len(missing), 256):
-            batch = missing[start : start + 256]
-            for text, vector in zip(batch, self.encoder.encode(batch), strict=True):
-                self._vectors[text] = vector
+        for text in missing:
+            self._vectors[text] = canonical_vector(self.encoder.encode([text])[0])
             self._dirty = True
         if not texts:
             return np.zeros((0, 512), dtype=np.float32)
@@ -102,9 +121,15 @@ class EmbeddingStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         texts = list(self._vectors)
         tmp = self.path.with_suffix(".tmp.npz")
-        np.savez(tmp, texts=np.array(texts), vectors=np.stack([self._vectors[t] for t in texts]).astype(np.float16))
+        vectors = np.stack([self._vectors[t] for t in texts]).astype(np.float16)
+        np.savez(tmp, format=np.array(STORE_FORMAT), texts=np.array(texts), vectors=vectors)
         tmp.replace(self.path)
         self._dirty = False
+
+
+def canonical_vector(vector: np.ndarray) -> np.ndarray:
+    """A vector as the store keeps it: rounded to float16 (its precision on disk), held as float32."""
+    return np.asarray(vector, dtype=np.float32).astype(np.float16).astype(np.float32)
 
 
 class _StoreEncoder:
@@ -188,24 +213,41 @@ def _build_rows(
     return rows, kept
 
 
-def _fit_classifiers(x, targets: dict[str, np.ndarray], labels: Sequence[str], rows: np.ndarray):
+def _fit_classifiers(x, targets: dict[str, np.ndarray], labels: Sequence[str], rows: np.ndarray,
+                     partial_as_half: bool = False):
+    """One logistic classifier per label over the clause rows ``rows``.
+
+    A clause of a partly done item (target 0.5: a dispatch without the arrival time the item
+    requires, an apology in passing) counts as a positive at half weight. ``partial_as_half`` counts
+    it once as a positive and once as a negative at half weight each instead, so the classifier
+    itself learns what the graders withheld full credit for; measured on identical CV folds
+    (``bench/scoring_quality.py --ablate-partial``) it lost 0.002 Spearman against checking the
+    item's ``requires`` alone, so it stays off.
+    """
     weights = np.zeros((x.shape[1], len(labels)), dtype=np.float32)
     bias = np.full(len(labels), -10.0, dtype=np.float32)
     sub = x[rows]
     for j, label in enumerate(labels):
         y_all = targets[label][rows]
         known = ~np.isnan(y_all)
-        y = y_all[known] >= 0.25
+        values = y_all[known]
+        y = values >= 0.25
         if y.sum() == 0 or y.all():
             continue
-        sample_weight = np.where(y_all[known] == 0.5, 0.5, 1.0)
+        half = np.flatnonzero(values == 0.5)
+        inputs = sub[known]
+        sample_weight = np.where(values == 0.5, 0.5, 1.0)
+        if partial_as_half and len(half):
+            inputs = sparse.vstack([inputs, inputs[half]], format="csr")
+            y = np.concatenate([y, np.zeros(len(half), dtype=bool)])
+            sample_weight = np.concatenate([sample_weight, np.full(len(half), 0.5)])
         clf = SGDClassifier(
             loss="log_loss", alpha=SGD_ALPHA, class_weight="balanced", max_iter=15, tol=1e-3, random_state=0
         )
         with warnings.catch_warnings():
             # A few epochs fit these linear models well; more only cost time (see bench/scoring_quality.py).
             warnings.simplefilter("ignore", ConvergenceWarning)
-            clf.fit(sub[known], y, sample_weight=sample_weight)
+            clf.fit(inputs, y, sample_weight=sample_weight)
         weights[:, j] = clf.coef_[0]
         bias[j] = clf.intercept_[0]
     return weights, bias
@@ -358,8 +400,9 @@ def score_examples(model: ScorerModel, examples: Sequence[Example], nodes, store
     """Score examples at their library nodes with ``model`` (embeddings from ``store``)."""
     from scoring.pipeline import finish
 
-    analyses = _analyses(model, store, examples, nodes)
-    return [finish(model, a, nodes[(e.scenario, e.node)].rubric) for e, a in zip(examples, analyses, strict=True)]
+    with threadpool_limits(limits=1):
+        analyses = _analyses(model, store, examples, nodes)
+        return [finish(model, a, nodes[(e.scenario, e.node)].rubric) for e, a in zip(examples, analyses, strict=True)]
 
 
 def train(
@@ -369,8 +412,14 @@ def train(
     store: EmbeddingStore,
     *,
     log=None,
+    partial_as_half: bool = False,
 ) -> ScorerModel:
     """Fit the whole scorer on ``examples`` (replies at library nodes) and the clause bank.
+
+    Deterministic: the same data, code and encoder give the same model bit for bit, whatever the
+    embedding store held before (see :class:`EmbeddingStore`) and however many threads the host
+    gives BLAS (a float sum split over more threads adds in another order, so every BLAS and
+    OpenMP pool runs one thread here; the matrices are small).
 
     Args:
         examples: Graded replies; those at nodes missing from ``nodes`` are skipped.
@@ -378,13 +427,20 @@ def train(
         nodes: The library's nodes (references and rubrics).
         store: Embeddings (computed as needed).
         log: Optional ``print``-like callable for progress.
+        partial_as_half: How a partly done item's clauses are learned (see :func:`_fit_classifiers`;
+            ``True`` only to measure that way in cross-validation).
 
     Returns:
         The trained :class:`ScorerModel` (not saved).
     """
+    with threadpool_limits(limits=1):
+        return _train(examples, bank, nodes, store, log, partial_as_half)
+
+
+def _train(examples, bank, nodes, store, log, partial_as_half) -> ScorerModel:
     started = time.perf_counter()
     say = log or (lambda *a: None)
-    version = model_version(examples, bank, store.encoder.name)
+    version = model_version(examples, bank, store.encoder.name, nodes)
     examples = [e for e in examples if (e.scenario, e.node) in nodes]
     rows, labels = _build_rows(examples, bank, nodes)
     vectors = store.get(rows.texts)
@@ -405,7 +461,7 @@ def train(
     for _train_idx, test_idx in splitter.split(np.zeros(len(examples)), groups=scenario_of):
         held = set(scenario_of[test_idx])
         fit_rows = np.flatnonzero(~np.isin(groups, list(held)))
-        weights, bias = _fit_classifiers(x, targets, labels, fit_rows)
+        weights, bias = _fit_classifiers(x, targets, labels, fit_rows, partial_as_half)
         test_rows = np.flatnonzero(np.isin(groups, list(held)))
         logits = np.asarray(x[test_rows] @ weights) + bias
         oof[test_rows] = 1 / (1 + np.exp(-np.clip(logits, -30, 30)))
@@ -441,7 +497,7 @@ def train(
     say(f"  评分模型拟合完成,{time.perf_counter() - started:.1f}s")
 
     # Final classifiers on everything, with the positive clauses kept as evidence.
-    weights, bias = _fit_classifiers(x, targets, labels, np.arange(len(rows.texts)))
+    weights, bias = _fit_classifiers(x, targets, labels, np.arange(len(rows.texts)), partial_as_half)
     ev_rows, ev_labels = [], []
     for j, label in enumerate(labels):
         for r in np.flatnonzero(targets[label] >= 0.5):
@@ -476,15 +532,33 @@ def default_store(encoder: Encoder | None = None) -> EmbeddingStore:
     return EmbeddingStore(encoder, MODELS_DIR / f"embeddings-{safe_name(encoder.name)}.npz")
 
 
-def model_version(examples: Sequence[Example], bank: Sequence[LabelledClause], encoder_name: str) -> str:
-    """The version a model trained on this data with this code and encoder carries."""
-    digest = hashlib.sha256((data_fingerprint(examples, bank) + code_fingerprint() + encoder_name).encode())
+def model_version(
+    examples: Sequence[Example], bank: Sequence[LabelledClause], encoder_name: str,
+    nodes: dict[tuple[str, str], NodeInfo] | None = None,
+) -> str:
+    """The version a model trained on this data with this code and encoder carries.
+
+    ``nodes`` (the library nodes trained at) count too: their references and rubrics feed the
+    figures and the grade model, so an edited scenario is a new model, not the same version.
+    """
+    library = library_fingerprint(nodes) if nodes is not None else ""
+    digest = hashlib.sha256((data_fingerprint(examples, bank) + code_fingerprint() + encoder_name + library).encode())
     return digest.hexdigest()[:16]
 
 
+def library_fingerprint(nodes: dict[tuple[str, str], NodeInfo]) -> str:
+    """A hash of the nodes' references and rubrics (order-independent)."""
+    digest = hashlib.sha256()
+    for key in sorted(nodes):
+        info = nodes[key]
+        digest.update(json.dumps([list(key), list(info.references), info.rubric.to_dict()], ensure_ascii=False,
+                                 sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
 def current_version(encoder_name: str) -> str:
-    """The version of a model built now from the repository's data."""
-    return model_version(load_corpus(), load_clauses(), encoder_name)
+    """The version of a model built now from the repository's data and scenario library."""
+    return model_version(load_corpus(), load_clauses(), encoder_name, library_nodes())
 
 
 def build_default_model(

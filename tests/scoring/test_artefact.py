@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -61,6 +62,10 @@ def test_the_version_follows_the_data(encoder):
     assert base == model_version(list(reversed(corpus)), clauses, encoder.name)
     edited = Example.from_dict({**corpus[0].to_dict(), "grade": (corpus[0].grade + 1) % 4}, id=corpus[0].id)
     assert model_version([edited, *corpus[1:]], clauses, encoder.name) != base
+    # an edited scenario node (its references feed the model) is a new version too
+    key = next(iter(NODES))
+    moved = {**NODES, key: replace(NODES[key], references=(*NODES[key].references, "新增的参考回答"))}
+    assert model_version(corpus, clauses, encoder.name, moved) != model_version(corpus, clauses, encoder.name, NODES)
 
 
 def test_correction_validates_in_chinese():
