@@ -40,7 +40,7 @@ from scoring.features import FIGURES, PreparedReply, prepare, similarity_figures
 from scoring.model import ScorerModel, grade_to_score, node_key
 from scoring.result import BlockerHit, Hit, Miss, ScoreResult, SemanticMatch, Tone, WrongFact
 from scoring.rubric import Blocker, Item, Rubric
-from scoring.text import MONEY, compile_cue, normalize
+from scoring.text import MONEY, clause_contexts, compile_cue, is_negated, normalize
 
 RULES_FILE = Path(__file__).resolve().parent / "data" / "rules.yaml"
 # Raw cosine at which a clause counts as close to a node's danger example or an item's exemplar.
@@ -387,13 +387,22 @@ def _blockers(
                     add("unsafe", danger.what, None, int(index), clause.start, clause.end, f"danger:{danger.id}", p)
                     break
 
-    # 3. The node's own patterns, confirmed by the classifier of their blocker.
+    # 3. The node's own patterns, confirmed by the classifier of their blocker. A negation that
+    # governs the match ("请千万不要自己动手把树抬开") means the pattern did not match (rubric.py's
+    # contract for node blockers), whatever the classifier makes of the clause.
+    contexts = clause_contexts(text, list(prepared.clauses)) if rubric.added_blockers else []
     for blocker in rubric.added_blockers:
         for cue in blocker.patterns:
             pattern = compile_cue(cue)
             for index, clause in enumerate(prepared.clauses):
                 match = pattern.search(clause.text)
                 if match is None or match.end() == match.start():
+                    continue
+                group = match.lastindex or 0  # a span cue's action is its last group
+                if blocker.negatable and is_negated(
+                    clause.text, match.start(group), match.end(group),
+                    hypothetical=contexts[index].hypothetical, inherited=contexts[index].inherited,
+                ):
                     continue
                 p = prob(blocker.id, index)
                 if blocker.always or p >= confirm(blocker.id):
