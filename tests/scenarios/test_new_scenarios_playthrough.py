@@ -248,10 +248,10 @@ def test_poor_replies_escalate(encoder, scenario_id):
     assert recovery_node in [record.node for record in state.transcript], "a bad turn first offers a recovery node"
 
 
-# Known scorer misses (issue #9): these curt refusals are graded 合格 by the model trained with these
-# nodes' blind corpus, because the writers graded similar curt-but-correct refusals 1 and no blocker
-# fires on 「你回去吧」/「你等着吧」/「不删我们就不处理」. Strict: the day the scorer gets them right, the
-# marker must go.
+# Known scorer misses (issue #9): these curt refusals are graded 合格 (56-58) by the model trained with
+# these nodes' blind corpus, because the writers graded similar curt-but-correct refusals 1 and no blocker
+# fires on 「你回去吧」/「你等着吧」/「不删我们就不处理」. Not strict: they sit near the 55 boundary, where a
+# retrained model may cross either way; ``test_curt_refusals_score_far_below_a_good_reply`` still guards them.
 SCORER_MISSES = {
     "lost-card-relative-pickup": "「谁知道你是不是他爸爸…你回去吧」 scored 合格, no 推诿/辱骂 blocker",
     "night-move-out-release": "「规定就是规定，你等着吧」 scored 合格, no 推诿 blocker",
@@ -259,10 +259,20 @@ SCORER_MISSES = {
 }
 
 
+@pytest.mark.parametrize("scenario_id", sorted(SCORER_MISSES))
+def test_curt_refusals_score_far_below_a_good_reply(encoder, scenario_id):
+    scenario = _scenario(scenario_id)
+    node = scenario.nodes[scenario.start]
+    bad = scoring.score(RECOVERY[scenario_id][1], node.references, node.rubric, encoder=encoder)
+    good = scoring.score(GOOD[scenario_id][scenario.start], node.references, node.rubric, encoder=encoder)
+    assert bad.band != "优秀" and bad.band != "良好"
+    assert good.score >= bad.score + 20, (good.score, bad.score)
+
+
 @pytest.mark.parametrize(
     "scenario_id",
     [
-        pytest.param(key, marks=pytest.mark.xfail(reason=f"scorer miss (#9): {SCORER_MISSES[key]}", strict=True))
+        pytest.param(key, marks=pytest.mark.xfail(reason=f"scorer miss (#9): {SCORER_MISSES[key]}", strict=False))
         if key in SCORER_MISSES else key
         for key in NEW_IDS
     ],
