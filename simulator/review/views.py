@@ -59,13 +59,17 @@ def _attempt_page(attempt, *, blind: bool, status: int = 200, error: str = "", e
     reviews = corrections.reviews_of(attempt, blind=False if blind else None)
     mine = {turn_id: [r for r in rs if r.reviewer_id == current_user.id]
             for turn_id, rs in corrections.reviews_of(attempt, blind=True).items()}
+    # A blind marker sees the other reviews of a turn only once they have marked it, the audit and the
+    # review status only once they have marked every turn.
+    marked_all = blind and all(mine.get(turn.id) for turn in attempt.turns)
     turns = []
     for turn in attempt.turns:
         view = turn_view(turn, scenario, automatic=blind)
         rubric = corrections.node_rubric(attempt, turn)
         turns.append({
             "view": view, "turn": turn, "uncertainty": uncertainty(turn.automatic_breakdown),
-            "reviews": [] if blind else reviews.get(turn.id, []), "mine": mine.get(turn.id, []),
+            "reviews": [] if blind and not mine.get(turn.id) else reviews.get(turn.id, []),
+            "mine": mine.get(turn.id, []),
             "blockers": [(b.id, b.label) for b in rubric.blockers] if rubric else [],
             "automatic": turn_view(turn, scenario, automatic=True),
         })
@@ -75,7 +79,8 @@ def _attempt_page(attempt, *, blind: bool, status: int = 200, error: str = "", e
     ).scalars()}
     return render_template(
         "review/attempt.html", d=d, a=attempt, turns=turns, blind=blind, bands=BANDS, modes=MODES,
-        status=STATUS_LABELS[attempt_status(attempt)], audit=[] if blind else corrections.audit_of(attempt),
+        status=STATUS_LABELS[attempt_status(attempt)], marked_all=marked_all,
+        audit=[] if blind and not marked_all else corrections.audit_of(attempt),
         profile=scores.skill_profile(attempt.user_id), automatic_final=scores.automatic_final_score(attempt),
         examples=examples, error=error, error_turn=error_turn, kinds=learning.KINDS,
     ), status

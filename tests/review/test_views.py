@@ -151,3 +151,28 @@ def test_the_queue_is_paginated(loaded, client, library, played, monkeypatch):
     assert "第 1 / 2 页" in first and "下一页" in first
     second = client.get("/review/queue?page=2").get_data(as_text=True)
     assert f'data-attempt="{played.attempt_id}"' in second and "上一页" in second
+
+
+def test_the_queue_opens_blind_marking_for_a_second_trainer_until_they_have_marked(loaded, client, played):
+    with loaded.app_context():
+        first, second = gen_user("trainer").username, gen_user("trainer").username
+    url = f"/review/attempts/{played.attempt_id}"
+    login(client, first)
+    assert f'href="{url}?blind=1"' not in client.get("/review/queue").get_data(as_text=True)
+    client.post(f"{url}/turns/{played.turn_ids[0]}",
+                data={"verdict": "wrong", "band": "优秀", "reason": "第一位的理由"})
+    queue = client.get("/review/queue").get_data(as_text=True)
+    assert f'href="{url}?blind=1"' not in queue and f'href="{url}"' in queue  # the first trainer's own review
+    login(client, second)
+    queue = client.get("/review/queue").get_data(as_text=True)
+    assert f'href="{url}?blind=1"' in queue and f'href="{url}"' not in queue
+    blind = client.get(f"{url}?blind=1").get_data(as_text=True)
+    assert "第一位的理由" not in blind and "data-audit" not in blind and "有改分" not in blind
+    client.post(f"{url}/turns/{played.turn_ids[0]}", data={"verdict": "ok", "blind": "1"})
+    blind = client.get(f"{url}?blind=1").get_data(as_text=True)
+    assert "第一位的理由" in blind and "data-audit" not in blind  # shown for the turn marked, audit not yet
+    client.post(f"{url}/turns/{played.turn_ids[1]}", data={"verdict": "ok", "blind": "1"})
+    blind = client.get(f"{url}?blind=1").get_data(as_text=True)
+    assert "data-audit" in blind and "有改分" in blind
+    queue = client.get("/review/queue").get_data(as_text=True)
+    assert f'href="{url}?blind=1"' not in queue  # marked: the normal page again
