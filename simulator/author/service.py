@@ -41,6 +41,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..play.scorer import score_reply
 from . import sources
 
 PREVIEW_KIND = "scenario_preview"
@@ -513,7 +514,7 @@ def try_reply(draft: ScenarioDraft, node_id: str, reply: str) -> scoring.ScoreRe
     """
     reply = _clean_reply(reply)
     references, rubric = _node_inputs(draft.data, node_id)
-    return scoring.score(reply, references, rubric)
+    return score_reply(reply, references, rubric)
 
 
 @dataclass
@@ -570,7 +571,7 @@ def sample_results(draft: ScenarioDraft) -> list[SampleResult]:
                               str(sample.get("expected", "")))
         try:
             references, rubric = _node_inputs(draft.data, result.node)
-            scored = scoring.score(result.reply, references, rubric)
+            scored = score_reply(result.reply, references, rubric)
             result.band, result.score = scored.band, scored.score
         except AuthorError as exc:
             result.error = str(exc)

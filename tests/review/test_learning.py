@@ -141,3 +141,27 @@ def test_a_stale_report_cannot_be_saved_and_a_discard_keeps_the_scorer(loaded, c
         assert db.session.get(ScorerExample, second).status == "discarded"
         active = db.session.execute(db.select(ScorerVersion).where(ScorerVersion.active.is_(True))).scalar_one()
         assert active.candidate_id == first
+
+
+def test_authorings_try_reply_and_samples_score_with_the_active_model_as_play_does(loaded, client, played, folder):
+    from simulator.author import service as author
+
+    with loaded.app_context():
+        trainer = gen_user("trainer")
+        trainer_name, trainer_id = trainer.username, trainer.id
+        turn = db.session.get(Turn, played.turn_ids[0])
+        reply, node_id = turn.reply, turn.node
+    login(client, trainer_name)
+    example_id = correct_and_promote(client, played, "example")
+    assert client.post(f"/review/examples/{example_id}/save").status_code == 303
+    with loaded.app_context():
+        scenario = play_attempts.scenario_of(current_version("scenario", SCENARIO))
+        in_play = play_attempts._score(reply, scenario, node_id)  # the path a trainee's reply takes
+        assert in_play.decided_by.startswith("correction:")  # the retrained model remembers the correction
+        user = db.session.get(type(db.session.get(Attempt, played.attempt_id).user), trainer_id)
+        draft = author.create_copy(user, SCENARIO)
+        tried = author.try_reply(draft, node_id, reply)
+        assert (tried.score, tried.band, tried.decided_by) == (in_play.score, in_play.band, in_play.decided_by)
+        author.add_sample(draft, node_id, reply, in_play.band)
+        [sample] = author.sample_results(draft)
+        assert (sample.score, sample.band) == (in_play.score, in_play.band) and sample.ok
