@@ -389,7 +389,8 @@ def unpublish(key: str, user: User, kind: str = "scenario") -> None:
     attempts stay. A later content load does not bring a shipped key back once a trainer withdrew it.
 
     Raises:
-        AuthorError: Nothing of that key is current.
+        AuthorError: Nothing of that key is current, or a certification programme requirement needs it
+            (:func:`simulator.certification.service.dependants`).
     """
     rows = db.session.execute(
         db.select(ContentVersion).where(ContentVersion.kind == kind, ContentVersion.key == key)
@@ -397,6 +398,15 @@ def unpublish(key: str, user: User, kind: str = "scenario") -> None:
     current = next((row for row in rows if row.is_current), None)
     if current is None:
         raise AuthorError("这项内容当前没有发布。")
+    from ..certification.service import dependants
+
+    needed = dependants(kind, key)
+    if needed:
+        what, verb = ("情景", "撤下") if kind == "scenario" else ("题目", "停用")
+        raise AuthorError(
+            f"不能{verb}{what} {key}:{'、'.join(needed)}依赖它,{verb}后学员无法完成该要求。"
+            f"请先修改认证计划,再来{verb}。"
+        )
     for row in rows:
         row.is_current = False
     db.session.add(ContentPublication(kind=kind, key=key, action="unpublish", content_id=current.id, user_id=user.id))
