@@ -76,6 +76,9 @@ def source_title(file: str | None) -> str:
 def register_templating(app: Flask) -> None:
     app.add_template_filter(format_localtime, "localtime")
     app.add_template_global(source_title, "source_title")
+    from .play.labels import stage_label
+
+    app.add_template_filter(stage_label, "stage_label")
 
     @app.context_processor
     def _globals():
