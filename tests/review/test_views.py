@@ -187,3 +187,19 @@ def test_stage_codes_have_chinese_labels():
 
     assert [stage_label(code) for code in ("classifier", "keyword", "trainer", "", "rule:gas-smell", "danger:d1")] \
         == ["分句分类器", "关键词", "培训师复核", "关键词", "必查规则 gas-smell", "危险做法 d1"]
+
+
+def test_a_reason_given_with_scoring_right_is_shown_in_the_debrief(loaded, client, played):
+    with loaded.app_context():
+        trainer = gen_user("trainer")
+        trainer_name, trainer_display = trainer.username, trainer.display_name
+        trainee = db.session.get(Attempt, played.attempt_id).user.username
+    login(client, trainer_name)
+    url = f"/review/attempts/{played.attempt_id}/turns"
+    assert client.post(f"{url}/{played.turn_ids[0]}", data={"verdict": "ok", "reason": "道歉很及时,保持"}
+                       ).status_code == 303
+    assert client.post(f"{url}/{played.turn_ids[1]}", data={"verdict": "ok"}).status_code == 303
+    login(client, trainee)
+    debrief = client.get(f"/play/attempts/{played.attempt_id}/debrief").get_data(as_text=True)
+    assert f"培训师 {trainer_display} 确认本轮评分无误:道歉很及时,保持" in debrief
+    assert 'data-turn-review="1"' in debrief and 'data-turn-review="2"' not in debrief  # no reason, no note
