@@ -169,7 +169,8 @@ def example(example_id: int):
     """A candidate example: the retraining's progress, then its regression report and 保存 / 放弃."""
     example = _own_example(example_id)
     template = "review/_candidate.html" if request.headers.get("HX-Request") else "review/example.html"
-    return render_template(template, **_candidate(example))
+    turn = db.session.get(Turn, example.turn_id) if example.turn_id else None
+    return render_template(template, turn=turn, **_candidate(example))
 
 
 def _candidate(example: ScorerExample) -> dict:

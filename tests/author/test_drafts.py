@@ -341,3 +341,19 @@ def test_yaml_tab_through_htmx_answers_in_place(client, trainer, loaded):
                         data={"yaml": dump_yaml(draft.data), "revision": draft.revision})
     assert saved.status_code == 204 and saved.headers["HX-Redirect"].endswith(f"/author/drafts/{draft_id}/yaml")
     assert draft_row(loaded, draft_id).revision == draft.revision + 1
+
+
+@pytest.mark.db
+def test_archiving_a_draft_closes_it_and_leaves_the_published_scenario(client, trainer, loaded):
+    with loaded.app_context():
+        published = current_version("scenario", KEY).id
+    draft_id = new_draft(client, edit=KEY)
+    assert f'data-draft="{draft_id}"' in client.get("/author/").get_data(as_text=True)
+    assert client.post(f"/author/drafts/{draft_id}/archive").status_code == 303
+    assert f'data-draft="{draft_id}"' not in client.get("/author/").get_data(as_text=True)
+    with loaded.app_context():
+        assert draft_row(loaded, draft_id).status == "archived"
+        assert current_version("scenario", KEY).id == published  # the scenario in play is untouched
+        row = db.session.execute(db.select(ContentPublication).where(ContentPublication.draft_id == draft_id)
+                                 ).scalar_one()
+        assert (row.action, row.key, row.user_id) == ("archive", KEY, trainer.id)

@@ -15,7 +15,7 @@ import pytest
 from simulator import create_app
 from simulator.content import current_version
 from simulator.extensions import db
-from simulator.models import Attempt, Job, ReviewAudit, ScorerExample, ScorerVersion, Turn
+from simulator.models import Attempt, ContentPublication, Job, ReviewAudit, ScorerExample, ScorerVersion, Turn
 from simulator.play import attempts as play_attempts
 from simulator.play import scorer as play_scorer
 from tests.conftest import PASSWORD, TEST_CONFIG, gen_user
@@ -111,11 +111,17 @@ def test_a_reference_is_added_to_the_node_after_its_report(loaded, client, playe
         before = current_version("scenario", SCENARIO).id
     login(client, trainer)
     example_id = correct_and_promote(client, played, "reference")
-    assert "data-regression-report" in client.get(f"/review/examples/{example_id}").get_data(as_text=True)
+    page = client.get(f"/review/examples/{example_id}").get_data(as_text=True)
+    assert "data-regression-report" in page
+    assert f'href="/review/attempts/{played.attempt_id}#turn-1" data-back-to-attempt' in page  # back to the attempt
     assert client.post(f"/review/examples/{example_id}/save").status_code == 303
     with loaded.app_context():
         row = current_version("scenario", SCENARIO)
         assert row.id != before and row.origin == "authored"
+        # authoring's publish history names who made the new version
+        publication = db.session.execute(db.select(ContentPublication).where(
+            ContentPublication.key == SCENARIO, ContentPublication.content_id == row.id)).scalar_one()
+        assert (publication.action, publication.user.username) == ("publish", trainer)
         assert reply in row.data["nodes"]["opening"]["references"]
         assert db.session.execute(db.select(ScorerVersion).where(ScorerVersion.active.is_(True))).scalar_one()
     # promoting the same reply again is refused: it is a reference now
