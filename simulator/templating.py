@@ -56,8 +56,29 @@ def format_localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str
     return local.strftime(fmt) if local is not None else ""
 
 
+def source_title(file: str | None) -> str:
+    """How a cited file is shown: an uploaded document by its title (``site-<sha12>.txt`` is only the
+    name content cites), a shipped manual by its file name. Uploaded titles are read once per request."""
+    from flask import g
+
+    if not file or not str(file).startswith("site-"):
+        return file or ""
+    titles = g.get("_source_titles")
+    if titles is None:
+        from .extensions import db
+        from .models import SourceDocument
+
+        titles = g._source_titles = dict(db.session.execute(db.select(SourceDocument.file, SourceDocument.title)).all())
+    title = titles.get(file)
+    return f"《{title}》" if title else file
+
+
 def register_templating(app: Flask) -> None:
     app.add_template_filter(format_localtime, "localtime")
+    app.add_template_global(source_title, "source_title")
+    from .play.labels import stage_label
+
+    app.add_template_filter(stage_label, "stage_label")
 
     @app.context_processor
     def _globals():

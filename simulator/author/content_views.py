@@ -142,12 +142,15 @@ def restore_question(key: str):
 
 
 def _quiz_page(form: qa.QuizForm, status: int = 200, *, error: str = ""):
+    from ..certification.service import dependants
+
     return render_template(
         "author/quiz.html",
         f=form,
         c=qa.choices(),
         error=error,
         history=qa.versions("quiz", form.key) if form.key else [],
+        certified=dependants("quiz", form.key) if form.key else [],
     ), status
 
 
@@ -210,6 +213,14 @@ def save_quiz():
     _quiz, form.problems = qa.check_quiz(data, key)
     if form.problems:
         return _quiz_page(form, _refused(422), error=f"有 {len(form.problems)} 个问题,没有保存。")
+    from ..certification.service import dependants
+
+    needed = dependants("quiz", key) if key else []
+    if needed and request.form.get("confirm_certification") != "1":
+        return _quiz_page(form, _refused(409), error=(
+            f"测验 {key} 是{'、'.join(needed)}的要求,修改会改变学员的认证结果;"
+            "确认要修改请勾选“我知道这会影响认证”后再保存。没有保存。"
+        ))
     try:
         row = qa.save_quiz(data, key, base_version, current_user)
     except qa.StaleError as exc:

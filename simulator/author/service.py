@@ -41,6 +41,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..play.scorer import score_reply
 from . import sources
 
 PREVIEW_KIND = "scenario_preview"
@@ -388,7 +389,8 @@ def unpublish(key: str, user: User, kind: str = "scenario") -> None:
     attempts stay. A later content load does not bring a shipped key back once a trainer withdrew it.
 
     Raises:
-        AuthorError: Nothing of that key is current.
+        AuthorError: Nothing of that key is current, or a certification programme requirement needs it
+            (:func:`simulator.certification.service.dependants`).
     """
     rows = db.session.execute(
         db.select(ContentVersion).where(ContentVersion.kind == kind, ContentVersion.key == key)
@@ -396,6 +398,15 @@ def unpublish(key: str, user: User, kind: str = "scenario") -> None:
     current = next((row for row in rows if row.is_current), None)
     if current is None:
         raise AuthorError("这项内容当前没有发布。")
+    from ..certification.service import dependants
+
+    needed = dependants(kind, key)
+    if needed:
+        what, verb = ("情景", "撤下") if kind == "scenario" else ("题目", "停用")
+        raise AuthorError(
+            f"不能{verb}{what} {key}:{'、'.join(needed)}依赖它,{verb}后学员无法完成该要求。"
+            f"请先修改认证计划,再来{verb}。"
+        )
     for row in rows:
         row.is_current = False
     db.session.add(ContentPublication(kind=kind, key=key, action="unpublish", content_id=current.id, user_id=user.id))
@@ -513,7 +524,7 @@ def try_reply(draft: ScenarioDraft, node_id: str, reply: str) -> scoring.ScoreRe
     """
     reply = _clean_reply(reply)
     references, rubric = _node_inputs(draft.data, node_id)
-    return scoring.score(reply, references, rubric)
+    return score_reply(reply, references, rubric)
 
 
 @dataclass
@@ -570,7 +581,7 @@ def sample_results(draft: ScenarioDraft) -> list[SampleResult]:
                               str(sample.get("expected", "")))
         try:
             references, rubric = _node_inputs(draft.data, result.node)
-            scored = scoring.score(result.reply, references, rubric)
+            scored = score_reply(result.reply, references, rubric)
             result.band, result.score = scored.band, scored.score
         except AuthorError as exc:
             result.error = str(exc)

@@ -24,10 +24,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic import ValidationError as PydanticError
 
+from contentio import YamlError, load_strict
 from scoring.messages import SKILL_LABELS
 
 PROGRAMMES_DIR = Path(__file__).resolve().parent / "programmes"
@@ -269,15 +269,15 @@ def load_programme(path: str | Path) -> Programme:
     """Read and validate one programme file.
 
     Raises:
-        ProgrammeError: the file is not YAML, not a mapping, or invalid (names the file and path).
+        ProgrammeError: the file is not YAML (a repeated key included), not a mapping, or invalid (names the
+            file and path).
     """
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行" if mark is not None else ""
-        raise ProgrammeError(path.name, [(where, "不是有效的 YAML")]) from None
+        data = load_strict(path.read_text(encoding="utf-8"))
+    except YamlError as exc:
+        where = f"第 {exc.line} 行" if exc.line is not None else ""
+        raise ProgrammeError(path.name, [(where, f"不是有效的 YAML({exc.problem})")]) from None
     if not isinstance(data, dict):
         raise ProgrammeError(path.name, [("", "文件内容应为映射(mapping)")])
     programme = Programme.from_dict(data, path.name)

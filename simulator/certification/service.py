@@ -107,6 +107,48 @@ def programme_versions() -> dict[str, Programme]:
     return {row.version: _parse(row) for row in rows}
 
 
+def dependants(kind: str, key: str) -> list[str]:
+    """The requirements of the programmes in force that need ``key`` to stay published as it is, in Chinese
+    (``认证计划「…」的等级「…」(要求 id)``); empty when none does.
+
+    * ``scenario``: a requirement naming it, or counting its category when the other current scenarios of
+      that category would be too few;
+    * ``quiz``: a requirement naming it;
+    * ``question``: a requirement naming a quiz whose draw the bank without it could not fill.
+    """
+    found: list[str] = []
+    if kind == "scenario":
+        categories = {row.key: (row.data or {}).get("category", "") for row in current_content("scenario")}
+        others = [k for k in categories if k != key]
+    elif kind == "question":
+        from quizzes.bank import Bank
+        from quizzes.definitions import QuizDefinition
+
+        from ..quiz.service import current_bank
+
+        bank, _ids = current_bank()
+        without = Bank(questions=[q for q in bank if q.id != key])
+        short = {row.key for row in current_content("quiz")
+                 if QuizDefinition.from_dict(row.data).check_against(without)}
+    for programme, _row in current_programmes():
+        for level in programme.levels:
+            for requirement in level.requirements:
+                needed = False
+                if kind == "scenario" and requirement.kind == "roleplay":
+                    if requirement.scenarios:
+                        needed = key in requirement.scenarios
+                    else:
+                        needed = categories.get(key) == requirement.category and sum(
+                            1 for k in others if categories[k] == requirement.category) < requirement.count
+                elif kind == "quiz" and requirement.kind == "quiz":
+                    needed = requirement.quiz == key
+                elif kind == "question" and requirement.kind == "quiz":
+                    needed = requirement.quiz in short
+                if needed:
+                    found.append(f"认证计划「{programme.title}」的等级「{level.name}」(要求 {requirement.id})")
+    return found
+
+
 def catalogue() -> Catalogue:
     """The current scenarios and quizzes, as the pure evaluation needs them."""
     scenarios = {}

@@ -24,7 +24,7 @@ from ..models import Attempt, ContentVersion, Role, Turn, User, utcnow
 from . import scores
 from .content import effective_limit, scenario_of, time_scale
 from .labels import MODES
-from .scorer import active_model
+from .scorer import score_reply
 
 MAX_REPLY_CHARS = 1000
 REVIEW_LIMIT = 300
@@ -154,7 +154,7 @@ def _precheck(attempt: Attempt, turn_index: int, client_token: str) -> tuple[Pla
 
 def _score(reply: str, scenario: Scenario, node_id: str) -> scoring.ScoreResult:
     node = scenario.nodes[node_id]
-    return scoring.score_many([(reply, node.references, node.rubric)], model=active_model())[0]
+    return score_reply(reply, node.references, node.rubric)
 
 
 def submit_reply(

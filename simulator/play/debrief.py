@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import scoring
 from scenarios import PlayState, Scenario
@@ -34,6 +34,8 @@ class Debrief:
     sources: list[dict[str, str]]
     reviewed: bool = False  # a trainer has reviewed the attempt (已复核)
     automatic_final: int | None = None  # the scorer's final score, when a correction changed it
+    # turn index -> (reviewer, reason) of a 评分无误 in force that came with a reason
+    confirmations: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def final_score(self) -> int | None:
@@ -80,13 +82,22 @@ def debrief(attempt: Attempt, *, readonly: bool = False) -> Debrief:
         nodes.append(NodeAnswers(turn.node, turn.resident_line, list(scenario.nodes[turn.node].references)))
     ending = scenario.endings.get(play.state.ending or "")
     sources = [scenario.source.to_dict(), *(source.to_dict() for source in scenario.also_sources)]
-    reviewed = db.session.execute(
-        db.select(TurnReview.id).where(TurnReview.attempt_id == attempt.id, TurnReview.blind.is_(False)).limit(1)
-    ).first() is not None
+    latest: dict[int, TurnReview] = {}  # the review in force per turn: the latest one that is not blind
+    for review in db.session.execute(
+        db.select(TurnReview).where(TurnReview.attempt_id == attempt.id, TurnReview.blind.is_(False))
+        .order_by(TurnReview.id)
+    ).scalars():
+        latest[review.turn_id] = review
+    reviewed = bool(latest)
+    confirmations = {
+        turn.index: (latest[turn.id].reviewer.display_name, latest[turn.id].reason)
+        for turn in attempt.turns
+        if turn.id in latest and not latest[turn.id].changed and latest[turn.id].reason
+    }
     automatic = automatic_final_score(attempt)
     return Debrief(
         play=play, why=ending_reason(scenario, play.state, blocker_labels),
         skills=skill_results(attempt.turns, scenario.skills), nodes=nodes,
         ending_debrief=ending.debrief if ending else "", sources=sources, reviewed=reviewed,
-        automatic_final=automatic if automatic != attempt.final_score else None,
+        automatic_final=automatic if automatic != attempt.final_score else None, confirmations=confirmations,
     )

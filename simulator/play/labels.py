@@ -16,3 +16,20 @@ DECIDED_PREFIXES = {
     "blocker": "否决项封顶", "rule": "必查规则封顶", "fact": "事实有误,最高合格", "semantic": "与参考答复的相似度",
     "correction": "培训师对相同回复的改分",
 }
+# What decided a hit (``via``) or a blocker (``stage``); ``rule:<id>`` / ``danger:<id>`` by their prefix.
+STAGE_LABELS = {
+    "classifier": "分句分类器", "keyword": "关键词", "exemplar": "范例句语义匹配", "reference": "与参考答复相似",
+    "trainer": "培训师复核", "node": "节点规则(经分类器确认)", "node:always": "节点规则(必定封顶)",
+}
+STAGE_PREFIXES = {"rule": "必查规则", "danger": "危险做法", "node": "节点规则"}
+
+
+def stage_label(code: str | None) -> str:
+    """The Chinese name of a scoring stage code (an unknown code is shown as it is)."""
+    code = code or "keyword"
+    if code in STAGE_LABELS:
+        return STAGE_LABELS[code]
+    prefix, _, detail = code.partition(":")
+    if prefix in STAGE_PREFIXES:
+        return f"{STAGE_PREFIXES[prefix]} {detail}" if detail else STAGE_PREFIXES[prefix]
+    return code

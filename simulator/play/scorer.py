@@ -11,12 +11,14 @@ retrained from the saved examples, which the database keeps.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from threading import Lock
+from typing import Any
 
 from flask import Flask, current_app
 
-from scoring import ScorerModel, get_encoder
+from scoring import ScoreResult, ScorerModel, get_encoder, score_many
 
 from ..extensions import db
 from ..models import ScorerVersion
@@ -63,3 +65,8 @@ def active_model() -> ScorerModel | None:
     if model is not None and model.encoder != get_encoder().name:
         return None  # a model is only valid with the encoder it was trained on
     return model
+
+
+def score_reply(reply: str, references: Sequence[str], rubric: Any) -> ScoreResult:
+    """Score one reply as play does: with the active model (authoring's 试评分 and regression examples too)."""
+    return score_many([(reply, references, rubric)], model=active_model())[0]

@@ -26,7 +26,7 @@ from scoring.train import NodeInfo, default_store, library_nodes
 from ..content import ContentItem, current_version, upsert_content
 from ..extensions import db
 from ..jobs import JobContext, JobError, job_kind, submit
-from ..models import Job, Origin, ScorerExample, ScorerVersion, Turn, TurnReview, User, utcnow
+from ..models import ContentPublication, Job, Origin, ScorerExample, ScorerVersion, Turn, TurnReview, User, utcnow
 from ..play.content import scenario_of
 from ..play.scorer import active_model, active_version, scorer_folder
 from .corrections import ReviewError, _audit
@@ -211,6 +211,10 @@ def save(user: User, example: ScorerExample) -> ScorerVersion:
     _audit(user, "save", f"scorer_example.{example.kind}", "pending", "saved", turn_id=example.turn_id)
     if item is not None:
         upsert_content("scenario", [item], origin=Origin.AUTHORED)  # commits everything above with it
+        row = current_version("scenario", item.key)
+        # authoring's publish history says who made this scenario version, as for a published draft
+        db.session.add(ContentPublication(kind="scenario", key=item.key, action="publish",
+                                          content_id=row.id if row else None, user_id=user.id))
     db.session.commit()
     return version
 

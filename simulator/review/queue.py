@@ -72,6 +72,7 @@ class QueueRow:
     status: str
     reviewed_turns: int
     uncertainty: Uncertainty | None = None
+    blind: bool = False  # another trainer has reviewed it and this one has not: open it for blind marking
 
     @property
     def status_label(self) -> str:
@@ -165,24 +166,27 @@ def review_queue(user: User, filters: Filters) -> QueuePage:
     ordered = query.order_by(Attempt.started_at.desc(), Attempt.id.desc()).options(selectinload(Attempt.turns))
     if filters.order == "priority":
         attempts = list(db.session.execute(ordered.limit(PRIORITY_LIMIT)).scalars())
-        rows = _rows(attempts)
+        rows = _rows(attempts, user)
         rows.sort(key=lambda row: -(row.uncertainty.priority if row.uncertainty else -1.0))
         rows = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     else:
         attempts = list(db.session.execute(ordered.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars())
-        rows = _rows(attempts)
+        rows = _rows(attempts, user)
     return QueuePage(rows, page, pages, total, filters, scenarios=site_scenarios(user))
 
 
-def _rows(attempts: list[Attempt]) -> list[QueueRow]:
+def _rows(attempts: list[Attempt], user: User) -> list[QueueRow]:
     ids = [a.id for a in attempts]
     reviewed: dict[int, set[int]] = {}
+    reviewers: dict[int, set[int]] = {}
     if ids:
-        for attempt_id, turn_id in db.session.execute(
-            db.select(TurnReview.attempt_id, TurnReview.turn_id)
-            .where(TurnReview.attempt_id.in_(ids), TurnReview.blind.is_(False))
+        for attempt_id, turn_id, reviewer_id, blind in db.session.execute(
+            db.select(TurnReview.attempt_id, TurnReview.turn_id, TurnReview.reviewer_id, TurnReview.blind)
+            .where(TurnReview.attempt_id.in_(ids))
         ):
-            reviewed.setdefault(attempt_id, set()).add(turn_id)
+            reviewers.setdefault(attempt_id, set()).add(reviewer_id)
+            if not blind:
+                reviewed.setdefault(attempt_id, set()).add(turn_id)
     rows = []
     for attempt in attempts:
         done = reviewed.get(attempt.id, set())
@@ -190,7 +194,9 @@ def _rows(attempts: list[Attempt]) -> list[QueueRow]:
         status = "corrected" if any(t.corrected for t in attempt.turns) else "reviewed" if done else "unreviewed"
         least_sure = max((uncertainty(t.automatic_breakdown) for t in open_turns), key=lambda u: u.priority,
                          default=None)
-        rows.append(QueueRow(attempt, status, len(done), least_sure))
+        marked_by = reviewers.get(attempt.id, set())
+        blind = bool(marked_by - {user.id}) and user.id not in marked_by
+        rows.append(QueueRow(attempt, status, len(done), least_sure, blind))
     return rows
 
 

@@ -19,6 +19,7 @@ from ..play.presenters import turn_view
 from ..play.scorer import active_version
 from ..security import roles_required
 from . import agreement, corrections, learning
+from . import labels as review_labels
 from .corrections import ReviewError, Verdict
 from .export import workbook_bytes
 from .priority import uncertainty
@@ -59,13 +60,21 @@ def _attempt_page(attempt, *, blind: bool, status: int = 200, error: str = "", e
     reviews = corrections.reviews_of(attempt, blind=False if blind else None)
     mine = {turn_id: [r for r in rs if r.reviewer_id == current_user.id]
             for turn_id, rs in corrections.reviews_of(attempt, blind=True).items()}
+    # A blind marker sees the other reviews of a turn only once they have marked it, the audit and the
+    # review status only once they have marked every turn.
+    marked_all = blind and all(mine.get(turn.id) for turn in attempt.turns)
     turns = []
+    names: dict[str, str] = {}  # rubric item and blocker ids -> labels, for the audit
     for turn in attempt.turns:
         view = turn_view(turn, scenario, automatic=blind)
         rubric = corrections.node_rubric(attempt, turn)
+        if rubric:
+            names.update({i.id: i.label for i in rubric.items})
+            names.update({b.id: b.label for b in (*rubric.blockers, *rubric.added_blockers)})
         turns.append({
             "view": view, "turn": turn, "uncertainty": uncertainty(turn.automatic_breakdown),
-            "reviews": [] if blind else reviews.get(turn.id, []), "mine": mine.get(turn.id, []),
+            "reviews": [] if blind and not mine.get(turn.id) else reviews.get(turn.id, []),
+            "mine": mine.get(turn.id, []),
             "blockers": [(b.id, b.label) for b in rubric.blockers] if rubric else [],
             "automatic": turn_view(turn, scenario, automatic=True),
         })
@@ -75,7 +84,10 @@ def _attempt_page(attempt, *, blind: bool, status: int = 200, error: str = "", e
     ).scalars()}
     return render_template(
         "review/attempt.html", d=d, a=attempt, turns=turns, blind=blind, bands=BANDS, modes=MODES,
-        status=STATUS_LABELS[attempt_status(attempt)], audit=[] if blind else corrections.audit_of(attempt),
+        status=STATUS_LABELS[attempt_status(attempt)], marked_all=marked_all,
+        audit=[] if blind and not marked_all else corrections.audit_of(attempt), names=names,
+        subject_label=review_labels.subject_label, audit_value=review_labels.audit_value,
+        action_labels=review_labels.ACTION_LABELS,
         profile=scores.skill_profile(attempt.user_id), automatic_final=scores.automatic_final_score(attempt),
         examples=examples, error=error, error_turn=error_turn, kinds=learning.KINDS,
     ), status
@@ -157,7 +169,8 @@ def example(example_id: int):
     """A candidate example: the retraining's progress, then its regression report and 保存 / 放弃."""
     example = _own_example(example_id)
     template = "review/_candidate.html" if request.headers.get("HX-Request") else "review/example.html"
-    return render_template(template, **_candidate(example))
+    turn = db.session.get(Turn, example.turn_id) if example.turn_id else None
+    return render_template(template, turn=turn, **_candidate(example))
 
 
 def _candidate(example: ScorerExample) -> dict:

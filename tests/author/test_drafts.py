@@ -185,16 +185,20 @@ def test_an_import_that_is_not_a_scenario_file_is_refused(client, trainer, loade
 
 
 def test_unpublish_hides_a_scenario_and_a_content_load_does_not_bring_it_back(client, trainer, loaded, library):
-    assert client.post(f"/author/scenarios/{KEY}/unpublish").status_code == 303
+    from simulator.certification.service import dependants
+
+    with loaded.app_context():  # a scenario no certification requirement needs (those cannot be withdrawn)
+        key = next(k for k in sorted(library) if not dependants("scenario", k))
+    assert client.post(f"/author/scenarios/{key}/unpublish").status_code == 303
     with loaded.app_context():
-        assert current_version("scenario", KEY) is None
+        assert current_version("scenario", key) is None
         report = sync_content("scenario", [
             ContentItem("scenario", s.id, s.title, s.to_dict(), "", s.version) for s in library.values()
         ])
-        assert KEY in report.kept and current_version("scenario", KEY) is None
-    assert client.post(f"/author/scenarios/{KEY}/republish").status_code == 303
+        assert key in report.kept and current_version("scenario", key) is None
+    assert client.post(f"/author/scenarios/{key}/republish").status_code == 303
     with loaded.app_context():
-        assert current_version("scenario", KEY).version == library[KEY].version
+        assert current_version("scenario", key).version == library[key].version
 
 
 def test_a_content_load_never_overwrites_a_published_edit(client, trainer, loaded, library):
@@ -337,3 +341,19 @@ def test_yaml_tab_through_htmx_answers_in_place(client, trainer, loaded):
                         data={"yaml": dump_yaml(draft.data), "revision": draft.revision})
     assert saved.status_code == 204 and saved.headers["HX-Redirect"].endswith(f"/author/drafts/{draft_id}/yaml")
     assert draft_row(loaded, draft_id).revision == draft.revision + 1
+
+
+@pytest.mark.db
+def test_archiving_a_draft_closes_it_and_leaves_the_published_scenario(client, trainer, loaded):
+    with loaded.app_context():
+        published = current_version("scenario", KEY).id
+    draft_id = new_draft(client, edit=KEY)
+    assert f'data-draft="{draft_id}"' in client.get("/author/").get_data(as_text=True)
+    assert client.post(f"/author/drafts/{draft_id}/archive").status_code == 303
+    assert f'data-draft="{draft_id}"' not in client.get("/author/").get_data(as_text=True)
+    with loaded.app_context():
+        assert draft_row(loaded, draft_id).status == "archived"
+        assert current_version("scenario", KEY).id == published  # the scenario in play is untouched
+        row = db.session.execute(db.select(ContentPublication).where(ContentPublication.draft_id == draft_id)
+                                 ).scalar_one()
+        assert (row.action, row.key, row.user_id) == ("archive", KEY, trainer.id)

@@ -139,3 +139,36 @@ def test_text_sections_finds_numbered_and_short_headings():
     text = ("第一章 总则\n本规程适用于本小区所有客服人员,请认真执行。\n1.2 报告流程\n# 联络方式\n"
             "这是一句很长的正文,结尾有句号。")
     assert sources.text_sections(text) == ["第一章 总则", "1.2 报告流程", "联络方式"]
+
+
+@pytest.mark.db
+def test_trainees_see_an_uploaded_source_by_its_title(client, trainer, loaded):
+    from flask import render_template_string
+
+    upload(client, "gas.txt", SOP.encode(), title="本单位燃气规程")
+    with loaded.test_request_context():
+        cited = db.session.execute(db.select(SourceDocument)).scalar_one().file
+        label = render_template_string('{% from "_source.html" import source_label %}{{ source_label(src) }}',
+                                       src={"file": cited, "section": "一、接报"})
+        assert label == "《本单位燃气规程》 · 一、接报" and cited not in label
+        manual = render_template_string('{% from "_source.html" import source_label %}{{ source_label(src) }}',
+                                        src={"file": "001_manual.txt", "section": "3.2"})
+        assert manual == "001_manual.txt · 3.2"
+
+
+@pytest.mark.db
+def test_every_quiz_card_is_the_target_of_its_next_step_link(client, auth, loaded):
+    from simulator.content import current_content, sync_content
+    from simulator.models import Role
+    from simulator.shipped import shipped_content
+
+    with loaded.app_context():
+        for kind, items in shipped_content():
+            if kind in ("question", "quiz"):
+                sync_content(kind, items)
+        keys = [row.key for row in current_content("quiz")]
+    assert keys
+    auth.login(Role.TRAINEE)
+    page = client.get("/quiz/").get_data(as_text=True)
+    for key in keys:  # 我的认证 links to /quiz/#quiz-<key>
+        assert f'id="quiz-{key}"' in page

@@ -127,3 +127,14 @@ def test_references_must_exist_and_higher_levels_need_an_emergency():
     no_emergency = Programme.from_dict(data)
     problems = check_references(no_emergency, {"c1": "complaint"}, {"q1"})
     assert problems == ["test-ladder.yaml: levels[1]: 第一级以上的等级(管家)至少要求一次应急处置考核演练"]
+
+
+def test_a_repeated_key_is_refused_naming_the_file_and_line(tmp_path):
+    path = write(tmp_path, programme_data())
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "title: 另一个标题\n", encoding="utf-8")  # `title` a second time, at the top level
+    with pytest.raises(ProgrammeError) as caught:
+        load_programme(path)
+    message = str(caught.value)
+    assert message.startswith("test-ladder.yaml: 第 ") and "不是有效的 YAML" in message
+    assert "重复的键 'title'" in message

@@ -269,6 +269,6 @@ def test_natural_replies_resolve_and_the_explanation_is_shown(page, library, liv
     explain = page.locator("[data-explain]").first
     expect(explain).to_contain_text("评分依据")
     explain.locator("summary").click()
-    expect(explain).to_contain_text("阶段 classifier")
+    expect(explain).to_contain_text("阶段 分句分类器")
     expect(explain).to_contain_text("最近的标注样例")
     screenshot(page, "review-explanation")

@@ -1,5 +1,5 @@
 """Browser test of the review loop: a trainer corrects a turn, promotes the reply to an example, reads the
-regression report and saves it; the trainee's debrief shows the review."""
+regression report and saves it; the trainee's debrief shows the review; a trainer of another site gets 404."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from simulator.extensions import db
 from simulator.models import ScorerVersion
+from tests.conftest import PASSWORD, gen_user
 from tests.e2e.conftest import login, screenshot
 
 COMPLAINT = "leak-repeated"
@@ -55,7 +56,7 @@ def test_trainer_corrects_promotes_and_the_trainee_sees_the_review(page, live_ap
         page.wait_for_url(re.compile(rf".*/review/attempts/{attempt_id}#turn-1$"))
         expect(page.locator('[data-turn="1"] [data-corrected]')).to_be_visible()
         expect(page.locator("[data-review-status]")).to_have_text("有改分")
-        expect(page.locator("[data-audit]")).to_contain_text("turn.score")
+        expect(page.locator("[data-audit]")).to_contain_text("本轮得分")
 
         # the retraining runs as a job (immediately in tests); the page then shows the regression report
         page.locator('[data-turn="1"]').get_by_role("button", name="设为评分样例").click(timeout=300_000)
@@ -78,6 +79,19 @@ def test_trainer_corrects_promotes_and_the_trainee_sees_the_review(page, live_ap
         expect(page.locator('[data-turn-review="1"]')).to_contain_text(REASON)
         expect(page.locator('[data-turn-review="1"]')).to_contain_text("合格")
         screenshot(page, "review-trainee-debrief")
+        page.get_by_role("button", name="退出").click()
+        page.wait_for_url("**/auth/login")
+
+        # a trainer of another site cannot open the attempt, nor find it in their queue
+        with live_app.app_context():
+            outsider = gen_user("trainer", site_name="碧水湾管理处").username
+        login(page, outsider, PASSWORD)
+        page.goto("/review/queue")
+        expect(page.locator(f'tr[data-attempt="{attempt_id}"]')).to_have_count(0)
+        response = page.goto(f"/review/attempts/{attempt_id}")
+        assert response is not None and response.status == 404
+        page.console.errors.clear()  # Chromium logs the 404 response itself as a failed resource
+        expect(page.locator("body")).not_to_contain_text(REASON)
     finally:
         for key in ("SCORER_RETRAIN_SCENARIOS", "SCORER_FOLDER"):
             live_app.config.pop(key, None)

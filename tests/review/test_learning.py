@@ -15,7 +15,7 @@ import pytest
 from simulator import create_app
 from simulator.content import current_version
 from simulator.extensions import db
-from simulator.models import Attempt, Job, ReviewAudit, ScorerExample, ScorerVersion, Turn
+from simulator.models import Attempt, ContentPublication, Job, ReviewAudit, ScorerExample, ScorerVersion, Turn
 from simulator.play import attempts as play_attempts
 from simulator.play import scorer as play_scorer
 from tests.conftest import PASSWORD, TEST_CONFIG, gen_user
@@ -111,11 +111,17 @@ def test_a_reference_is_added_to_the_node_after_its_report(loaded, client, playe
         before = current_version("scenario", SCENARIO).id
     login(client, trainer)
     example_id = correct_and_promote(client, played, "reference")
-    assert "data-regression-report" in client.get(f"/review/examples/{example_id}").get_data(as_text=True)
+    page = client.get(f"/review/examples/{example_id}").get_data(as_text=True)
+    assert "data-regression-report" in page
+    assert f'href="/review/attempts/{played.attempt_id}#turn-1" data-back-to-attempt' in page  # back to the attempt
     assert client.post(f"/review/examples/{example_id}/save").status_code == 303
     with loaded.app_context():
         row = current_version("scenario", SCENARIO)
         assert row.id != before and row.origin == "authored"
+        # authoring's publish history names who made the new version
+        publication = db.session.execute(db.select(ContentPublication).where(
+            ContentPublication.key == SCENARIO, ContentPublication.content_id == row.id)).scalar_one()
+        assert (publication.action, publication.user.username) == ("publish", trainer)
         assert reply in row.data["nodes"]["opening"]["references"]
         assert db.session.execute(db.select(ScorerVersion).where(ScorerVersion.active.is_(True))).scalar_one()
     # promoting the same reply again is refused: it is a reference now
@@ -141,3 +147,27 @@ def test_a_stale_report_cannot_be_saved_and_a_discard_keeps_the_scorer(loaded, c
         assert db.session.get(ScorerExample, second).status == "discarded"
         active = db.session.execute(db.select(ScorerVersion).where(ScorerVersion.active.is_(True))).scalar_one()
         assert active.candidate_id == first
+
+
+def test_authorings_try_reply_and_samples_score_with_the_active_model_as_play_does(loaded, client, played, folder):
+    from simulator.author import service as author
+
+    with loaded.app_context():
+        trainer = gen_user("trainer")
+        trainer_name, trainer_id = trainer.username, trainer.id
+        turn = db.session.get(Turn, played.turn_ids[0])
+        reply, node_id = turn.reply, turn.node
+    login(client, trainer_name)
+    example_id = correct_and_promote(client, played, "example")
+    assert client.post(f"/review/examples/{example_id}/save").status_code == 303
+    with loaded.app_context():
+        scenario = play_attempts.scenario_of(current_version("scenario", SCENARIO))
+        in_play = play_attempts._score(reply, scenario, node_id)  # the path a trainee's reply takes
+        assert in_play.decided_by.startswith("correction:")  # the retrained model remembers the correction
+        user = db.session.get(type(db.session.get(Attempt, played.attempt_id).user), trainer_id)
+        draft = author.create_copy(user, SCENARIO)
+        tried = author.try_reply(draft, node_id, reply)
+        assert (tried.score, tried.band, tried.decided_by) == (in_play.score, in_play.band, in_play.decided_by)
+        author.add_sample(draft, node_id, reply, in_play.band)
+        [sample] = author.sample_results(draft)
+        assert (sample.score, sample.band) == (in_play.score, in_play.band) and sample.ok

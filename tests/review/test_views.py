@@ -51,14 +51,18 @@ def test_a_trainer_corrects_a_turn_and_the_trainee_sees_the_review(loaded, clien
         trainee = db.session.get(Attempt, played.attempt_id).user.username
     login(client, trainer)
     page = client.get(f"/review/attempts/{played.attempt_id}").get_data(as_text=True)
-    assert "评分依据" in page and "阶段 <code>classifier</code>" in page and "本节点参考答复" in page
+    assert "评分依据" in page and '阶段 <span title="classifier">分句分类器</span>' in page and "本节点参考答复" in page
     turn_id = played.turn_ids[0]
     response = client.post(f"/review/attempts/{played.attempt_id}/turns/{turn_id}", data={
         "verdict": "wrong", "band": "良好", "score": "", "item-restate": "1", "reason": "复述得很清楚",
     })
     assert response.status_code == 303
     page = client.get(f"/review/attempts/{played.attempt_id}").get_data(as_text=True)
-    assert "有改分" in page and "自动评分 60" in page and "复述得很清楚" in page and "turn.score" in page
+    assert "有改分" in page and "自动评分 60" in page and "复述得很清楚" in page
+    # the audit in words: what changed and the old and new verdicts by their labels, no codes or dict reprs
+    assert "本轮得分" in page and "要点与否决项判定" in page and "评分有误,改为良好" in page
+    assert "做到:向业主致歉、耐心倾听并记录;否决项:无" in page and "复述确认问题" in page
+    assert "turn.verdicts</" not in page and "{&#39;hits&#39;" not in page and "&#39;changed&#39;" not in page
     login(client, trainee)
     debrief = client.get(f"/play/attempts/{played.attempt_id}/debrief").get_data(as_text=True)
     assert "data-reviewed" in debrief and "已复核" in debrief
@@ -151,3 +155,51 @@ def test_the_queue_is_paginated(loaded, client, library, played, monkeypatch):
     assert "第 1 / 2 页" in first and "下一页" in first
     second = client.get("/review/queue?page=2").get_data(as_text=True)
     assert f'data-attempt="{played.attempt_id}"' in second and "上一页" in second
+
+
+def test_the_queue_opens_blind_marking_for_a_second_trainer_until_they_have_marked(loaded, client, played):
+    with loaded.app_context():
+        first, second = gen_user("trainer").username, gen_user("trainer").username
+    url = f"/review/attempts/{played.attempt_id}"
+    login(client, first)
+    assert f'href="{url}?blind=1"' not in client.get("/review/queue").get_data(as_text=True)
+    client.post(f"{url}/turns/{played.turn_ids[0]}",
+                data={"verdict": "wrong", "band": "优秀", "reason": "第一位的理由"})
+    queue = client.get("/review/queue").get_data(as_text=True)
+    assert f'href="{url}?blind=1"' not in queue and f'href="{url}"' in queue  # the first trainer's own review
+    login(client, second)
+    queue = client.get("/review/queue").get_data(as_text=True)
+    assert f'href="{url}?blind=1"' in queue and f'href="{url}"' not in queue
+    blind = client.get(f"{url}?blind=1").get_data(as_text=True)
+    assert "第一位的理由" not in blind and "data-audit" not in blind and "有改分" not in blind
+    client.post(f"{url}/turns/{played.turn_ids[0]}", data={"verdict": "ok", "blind": "1"})
+    blind = client.get(f"{url}?blind=1").get_data(as_text=True)
+    assert "第一位的理由" in blind and "data-audit" not in blind  # shown for the turn marked, audit not yet
+    client.post(f"{url}/turns/{played.turn_ids[1]}", data={"verdict": "ok", "blind": "1"})
+    blind = client.get(f"{url}?blind=1").get_data(as_text=True)
+    assert "data-audit" in blind and "有改分" in blind
+    queue = client.get("/review/queue").get_data(as_text=True)
+    assert f'href="{url}?blind=1"' not in queue  # marked: the normal page again
+
+
+def test_stage_codes_have_chinese_labels():
+    from simulator.play.labels import stage_label
+
+    assert [stage_label(code) for code in ("classifier", "keyword", "trainer", "", "rule:gas-smell", "danger:d1")] \
+        == ["分句分类器", "关键词", "培训师复核", "关键词", "必查规则 gas-smell", "危险做法 d1"]
+
+
+def test_a_reason_given_with_scoring_right_is_shown_in_the_debrief(loaded, client, played):
+    with loaded.app_context():
+        trainer = gen_user("trainer")
+        trainer_name, trainer_display = trainer.username, trainer.display_name
+        trainee = db.session.get(Attempt, played.attempt_id).user.username
+    login(client, trainer_name)
+    url = f"/review/attempts/{played.attempt_id}/turns"
+    assert client.post(f"{url}/{played.turn_ids[0]}", data={"verdict": "ok", "reason": "道歉很及时,保持"}
+                       ).status_code == 303
+    assert client.post(f"{url}/{played.turn_ids[1]}", data={"verdict": "ok"}).status_code == 303
+    login(client, trainee)
+    debrief = client.get(f"/play/attempts/{played.attempt_id}/debrief").get_data(as_text=True)
+    assert f"培训师 {trainer_display} 确认本轮评分无误:道歉很及时,保持" in debrief
+    assert 'data-turn-review="1"' in debrief and 'data-turn-review="2"' not in debrief  # no reason, no note
