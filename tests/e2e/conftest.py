@@ -112,6 +112,38 @@ def wait_htmx_settled(page) -> None:
     expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")).to_have_count(0)
 
 
+def answer_correctly(page, item) -> None:
+    """Answer the quiz question on screen through its form controls, from the key the test read in the database.
+
+    ``item`` is one of :func:`simulator.quiz.service.drawn_questions` (its options and items in the order
+    shown). A short answer gets the question's reference answer.
+    """
+    from playwright.sync_api import expect
+
+    question = item.question
+    kind = question.type_name
+    form = page.locator("#quiz-panel form.quiz-form")
+    if kind == "single":
+        form.locator(f'input[name="answer"][value="{question.answer}"]').check()
+    elif kind == "multiple":
+        for letter in question.answer:
+            form.locator(f'input[name="answer"][value="{letter}"]').check()
+            expect(page.locator(".htmx-request")).to_have_count(0)
+    elif kind == "truefalse":
+        form.locator(f'input[name="answer"][value="{"true" if question.answer else "false"}"]').check()
+    elif kind == "fill":
+        form.locator('input[name="answer"]').fill(question.answer_text().split(" / ")[0])
+    elif kind == "ordering":
+        shown = item.shown_items()
+        for slot, text in enumerate(question.items):
+            form.locator(f"#quiz-order-{slot}").select_option(str(shown.index(text)))
+            expect(page.locator(".htmx-request")).to_have_count(0)
+    elif kind == "short":
+        form.locator('textarea[name="answer"]').fill(question.reference)
+    else:
+        raise AssertionError(f"unexpected question type {kind}")
+
+
 def screenshot(page, name: str) -> Path:
     OUTPUT.mkdir(parents=True, exist_ok=True)
     path = OUTPUT / f"{name}.png"

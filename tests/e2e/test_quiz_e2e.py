@@ -13,7 +13,7 @@ from simulator.content import ContentItem, upsert_content
 from simulator.extensions import db
 from simulator.models import ContentVersion, QuizAttempt, User, utcnow
 from simulator.quiz import service
-from tests.e2e.conftest import login, screenshot, wait_htmx_settled
+from tests.e2e.conftest import answer_correctly, login, screenshot, wait_htmx_settled
 
 QUIZ_KEY = "e2e-timed"
 QUIZ_TITLE = "限时考核(浏览器测试)"
@@ -55,30 +55,6 @@ def timed_quiz(live_app):
 
 def attempt_id_from(url: str) -> int:
     return int(re.search(r"/quiz/attempt/(\d+)", url).group(1))
-
-
-def answer_correctly(page, item) -> None:
-    """Answer through the form controls, reading the key the test got from the database."""
-    question = item.question
-    kind = question.type_name
-    form = page.locator("#quiz-panel form.quiz-form")
-    if kind == "single":
-        form.locator(f'input[name="answer"][value="{question.answer}"]').check()
-    elif kind == "multiple":
-        for letter in question.answer:
-            form.locator(f'input[name="answer"][value="{letter}"]').check()
-            expect(page.locator(".htmx-request")).to_have_count(0)
-    elif kind == "truefalse":
-        form.locator(f'input[name="answer"][value="{"true" if question.answer else "false"}"]').check()
-    elif kind == "fill":
-        form.locator('input[name="answer"]').fill(question.answer_text().split(" / ")[0])
-    elif kind == "ordering":
-        shown = item.shown_items()
-        for slot, text in enumerate(question.items):
-            form.locator(f"#quiz-order-{slot}").select_option(str(shown.index(text)))
-            expect(page.locator(".htmx-request")).to_have_count(0)
-    else:  # pragma: no cover - the definition draws no short answers
-        raise AssertionError(f"unexpected type {kind}")
 
 
 def test_take_and_pass_a_timed_quiz_then_review(page, live_app, timed_quiz):
