@@ -423,6 +423,9 @@ def _blockers(
     return list(found.values())
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _wrong_facts(prepared: PreparedReply, rubric: Rubric, references: Sequence[str]) -> list[WrongFact]:
     """Facts stated wrongly: the node's declared facts, and amounts that no reference states.
 
@@ -448,11 +451,13 @@ def _wrong_facts(prepared: PreparedReply, rubric: Rubric, references: Sequence[s
                 hit = (pos, pos + len(example))
                 break
         if hit is None and fact.accept:
-            accepted = [normalize(a) for a in fact.accept]
+            # spacing is not meaning: 「5 元/平方」 states the accepted 「5元」
+            accepted = [_SPACES.sub("", normalize(a)) for a in fact.accept]
             for clause in prepared.clauses:
                 if not any(normalize(t) in clause.text for t in fact.topic):
                     continue
-                if any(a in clause.text for a in accepted):
+                compact = _SPACES.sub("", clause.text)
+                if any(a in compact for a in accepted):
                     continue
                 numbers = [m for m in _NUMBER.finditer(clause.text)]
                 if numbers:
