@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .service import CERT_STATES, CertFigure, SkillFigure, TrendPoint
+from .service import CERT_STATES, CertFigure, CertLevel, CertTrendPoint, SkillFigure, TrendPoint
 
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 44, 44, 16, 36
@@ -217,4 +217,59 @@ def cert_chart(figures: list[CertFigure]) -> CertChart:
         bar_span=bar_span,
         bars=bars,
         legend=list(CERT_STATES.items()),
+    )
+
+
+@dataclass(frozen=True)
+class LevelLine:
+    key: str
+    label: str
+    series: int  # the CSS colour class (series-0 ... series-3, repeating)
+    line: str
+    dots: list[Dot]
+
+
+@dataclass(frozen=True)
+class CertTrendChart:
+    width: int
+    height: int
+    left: int
+    right: int
+    baseline: float
+    ticks: list[Tick]
+    labels: list[Dot]  # x and text of each bucket's axis label (y unused)
+    lines: list[LevelLine]
+    show_every: int
+
+
+def cert_trend_chart(points: list[CertTrendPoint], levels: list[CertLevel]) -> CertTrendChart:
+    """One line per level: the trainees holding a valid certificate at each bucket's end."""
+    plot_w = WIDTH - LEFT - RIGHT
+    plot_h = HEIGHT - TOP - BOTTOM
+    baseline = TOP + plot_h
+    top_count = _nice_max(max((count for p in points for count in p.counts.values()), default=0))
+    slot = plot_w / max(len(points), 1)
+    centres = [round(LEFT + slot * i + slot / 2, 1) for i in range(len(points))]
+    lines = []
+    for series, level in enumerate(levels):
+        dots = [
+            Dot(
+                x,
+                round(baseline - plot_h * p.counts.get(level.key, 0) / top_count, 1),
+                p.counts.get(level.key, 0),
+                p.label,
+            )
+            for x, p in zip(centres, points, strict=True)
+        ]
+        lines.append(LevelLine(level.key, level.label, series % 4, " ".join(f"{d.x},{d.y}" for d in dots), dots))
+    return CertTrendChart(
+        width=WIDTH,
+        height=HEIGHT,
+        left=LEFT,
+        right=WIDTH - RIGHT,
+        baseline=baseline,
+        ticks=[Tick(round(baseline - plot_h * k / 4, 1), str(top_count * k // 4)) for k in range(5)],
+        labels=[Dot(x, 0, 0, p.label) for x, p in zip(centres, points, strict=True)],
+        lines=lines,
+        show_every=max(1, -(-len(points) // 12)),
     )

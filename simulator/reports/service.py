@@ -661,6 +661,65 @@ def bucket_column(column: Any, spans: list[Bucket]) -> Any:
     return case(*whens, else_=len(spans))
 
 
+@dataclass
+class CertTrendPoint:
+    """The trainees holding a valid certificate of each level (``CertLevel.key`` → count) at a bucket's end."""
+
+    label: str
+    start: date
+    at: datetime  # naive UTC: the bucket's end, or now for the bucket still running
+    counts: dict[str, int]
+
+
+def cert_trend(f: Filters, spans: list[Bucket], now: datetime | None = None) -> list[CertTrendPoint]:
+    """Per bucket and level (or the chosen one), the filters' active trainees holding a valid certificate
+    at the bucket's end (capped at ``now``): issued_at <= end < expires_at and not revoked by then.
+
+    One query on the certificate table (joined to the trainees); the buckets are counted in Python.
+    """
+    now = now or utcnow()
+    levels = [level.key for level in cert_levels() if not f.cert_level or level.key == f.cert_level]
+    points = [
+        CertTrendPoint(bucket.label, bucket.start, min(utc_start_of(bucket.end), now), dict.fromkeys(levels, 0))
+        for bucket in spans
+    ]
+    if not points or not levels:
+        return points
+    last = max(point.at for point in points)
+    first = min(point.at for point in points)
+    rows = db.session.execute(
+        select(
+            Certificate.user_id,
+            Certificate.programme_key,
+            Certificate.level_key,
+            Certificate.issued_at,
+            Certificate.expires_at,
+            Certificate.revoked_at,
+        )
+        .join(User, Certificate.user_id == User.id)
+        .where(
+            *trainee_conditions(f),
+            User.active.is_(True),
+            Certificate.issued_at.is_not(None),
+            Certificate.issued_at <= last,
+            or_(Certificate.expires_at.is_(None), Certificate.expires_at > first),
+        )
+    ).all()
+    by_level: dict[str, list[set[int]]] = {key: [set() for _ in points] for key in levels}
+    for user_id, programme_key, level_key, issued, expires, revoked in rows:
+        sets = by_level.get(f"{programme_key}:{level_key}")
+        if sets is None:
+            continue
+        for index, point in enumerate(points):
+            at = point.at
+            if issued <= at and (expires is None or at < expires) and (revoked is None or revoked > at):
+                sets[index].add(user_id)
+    for key, sets in by_level.items():
+        for point, users in zip(points, sets, strict=True):
+            point.counts[key] = len(users)
+    return points
+
+
 # --------------------------------------------------------------------------------------------
 # Dashboard
 # --------------------------------------------------------------------------------------------
@@ -717,6 +776,7 @@ class Dashboard:
     scenarios: list[ScenarioRow]
     trainee_rows: list[dict[str, Any]] = field(default_factory=list)
     certs: list[CertFigure] = field(default_factory=list)
+    cert_trend: list[CertTrendPoint] = field(default_factory=list)
 
     @property
     def pass_rate(self) -> int | None:
@@ -819,6 +879,7 @@ def dashboard(f: Filters, now: datetime | None = None) -> Dashboard:
         scenarios=scenario_rows,
         trainee_rows=trainee_table(f.site_ids, f),
         certs=cert_figures(f, now),
+        cert_trend=cert_trend(f, spans, now),
     )
 
 

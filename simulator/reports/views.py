@@ -77,6 +77,7 @@ def dashboard():
         trend=charts.trend_chart(board.trend),
         skill_chart=charts.skill_chart(board.skills),
         cert_chart=charts.cert_chart(board.certs),
+        cert_trend_chart=charts.cert_trend_chart(board.cert_trend, [fig.level for fig in board.certs]),
         lrs=exports.lrs_configured(),
         **_filter_context(f),
     )
