@@ -102,6 +102,9 @@ def test_an_example_is_reported_saved_and_scores_later_turns(loaded, client, pla
         db.session.commit()
         model = play_scorer.active_model()
         assert model.version == new_version and model.memory_ids == [example.example_id]
+        # the "restarted process" holds its own pool: close it, or its connections are collected open later
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_a_reference_is_added_to_the_node_after_its_report(loaded, client, played, folder):
