@@ -22,7 +22,7 @@ from scenarios import PlayState, Scenario
 from ..extensions import db
 from ..models import Attempt, ContentVersion, Role, Turn, User, utcnow
 from . import scores
-from .content import effective_limit, scenario_of, time_scale
+from .content import attempt_scenario, effective_limit, scenario_of, time_scale
 from .labels import MODES
 from .scorer import score_reply
 
@@ -180,7 +180,7 @@ def submit_reply(
         return early
     reply = check_reply(text)
     now = now or utcnow()
-    scenario = scenario_of(attempt.content)
+    scenario = attempt_scenario(attempt)
     result = _score(reply, scenario, state.node)
     return _record(attempt, scenario, state, reply, result, now, client_token)
 
@@ -195,13 +195,29 @@ def expire_turn(attempt: Attempt, turn_index: int, client_token: str, now: datet
     if early is not None:
         return early
     now = now or utcnow()
-    scenario = scenario_of(attempt.content)
+    scenario = attempt_scenario(attempt)
     limit = effective_limit(scenario, state.node)
     elapsed = (now - attempt.node_started_at).total_seconds()
     if limit is None or elapsed <= limit:
         return Outcome("not_due")
     result = _score("", scenario, state.node)
     return _record(attempt, scenario, state, "", result, now, client_token)
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring the objects of this request.
+
+    The response renders exactly the attempt, turns and user this request loaded and wrote; expiring
+    them on commit (the session's default) would read all three back. A failed commit still rolls
+    back and expires as usual.
+    """
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def _record(
@@ -228,7 +244,7 @@ def _record(
         attempt.ending_kind = new_state.ending_kind
         scores.refresh_attempt(attempt)
     try:
-        db.session.commit()
+        _commit_keeping_loaded()
     except IntegrityError:
         # Another request (a double click, a second tab) recorded this turn first.
         db.session.rollback()

@@ -14,10 +14,10 @@ from flask import current_app
 
 from scenarios import Scenario
 
-from ..models import ContentVersion
+from ..models import Attempt, ContentVersion
 
 _CACHE_SIZE = 256
-_scenario_cache: OrderedDict[tuple[int, str, str], Scenario] = OrderedDict()
+_scenario_cache: OrderedDict[tuple, Scenario] = OrderedDict()
 _scenario_lock = Lock()
 
 
@@ -34,6 +34,28 @@ def scenario_of(content: ContentVersion) -> Scenario:
             _scenario_cache.move_to_end(cache_key)
             return cached
     scenario = Scenario.from_dict(content.data, file=content.source_path or content.key)
+    with _scenario_lock:
+        _scenario_cache[cache_key] = scenario
+        while len(_scenario_cache) > _CACHE_SIZE:
+            _scenario_cache.popitem(last=False)
+    return scenario
+
+
+def attempt_scenario(attempt: Attempt) -> Scenario:
+    """The scenario an attempt plays, without loading its content row when it is cached.
+
+    An attempt records its content row id with the scenario's id and version, which identify the
+    parsed scenario as well as the row does; only a cache miss reads the row (and its JSON). Every
+    reply needs the scenario twice (to score, then to render), so this saves two reads of the
+    largest row a reply touches.
+    """
+    cache_key = (attempt.content_id, "attempt", attempt.scenario_key, attempt.scenario_version)
+    with _scenario_lock:
+        cached = _scenario_cache.get(cache_key)
+        if cached is not None:
+            _scenario_cache.move_to_end(cache_key)
+            return cached
+    scenario = scenario_of(attempt.content)
     with _scenario_lock:
         _scenario_cache[cache_key] = scenario
         while len(_scenario_cache) > _CACHE_SIZE:

@@ -17,7 +17,7 @@ import scoring
 from scenarios import PlayState, Scenario
 
 from ..models import Attempt, Turn, utcnow
-from .content import effective_limit, scenario_of
+from .content import attempt_scenario, effective_limit
 from .labels import BAND_CLASSES, DECIDED_LABELS, DECIDED_PREFIXES, ENDING_KIND_LABELS, MODES
 
 
@@ -217,7 +217,7 @@ class PlayView:
 
 def play_view(attempt: Attempt, *, readonly: bool = False, now: datetime | None = None) -> PlayView:
     """The current state of an attempt for the play page (or the read-only review of it)."""
-    scenario = scenario_of(attempt.content)
+    scenario = attempt_scenario(attempt)
     state = PlayState.from_dict(attempt.state)
     turns = [turn_view(turn, scenario) for turn in attempt.turns]
     view = PlayView(

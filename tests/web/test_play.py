@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 import scenarios
 import scoring
@@ -474,3 +475,33 @@ def test_debrief_labels_guidance_no_manual_contains(app, client, auth, encoder):
     assert answered.status_code in (200, 303), answered.get_data(as_text=True)[:500]
     debrief = client.get(f"/play/attempts/{attempt_id}/debrief").get_data(as_text=True)
     assert "手册未收录,按通用安全规范" in debrief
+
+
+def test_a_reply_reads_no_content_row_and_nothing_back_after_its_commit(loaded, client, auth, library):
+    """A reply's statements: the user, the attempt, the active scorer, the turns, then the writes.
+
+    The scenario comes from the process's cache by the attempt's own columns, not by reading the
+    content row (the largest a reply touches), and the commit does not expire what the response
+    renders: without that, the attempt, the content row (twice), the turns and the user were read
+    again (12 statements instead of 7).
+    """
+    auth.login()
+    attempt_id = start(client)
+    fields = form_fields(client.get(f"/play/attempts/{attempt_id}").get_data(as_text=True))
+    text = good_reply(library, loaded, attempt_id)
+    statements: list[str] = []
+    with loaded.app_context():
+        engine = db.engine
+    listener = lambda *args: statements.append(" ".join(args[2].split()))  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = reply(client, attempt_id, text, fields=fields)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert response.status_code == 200
+    assert text in response.get_data(as_text=True)  # the response shows the turn just recorded
+    assert not [s for s in statements if "FROM content_version" in s]
+    reads = [s.split(" FROM ")[1].split()[0].strip('"') for s in statements if s.startswith("SELECT")]
+    assert sorted(reads) == sorted(["user", "attempt", "scorer_version", "turn"]), reads
+    with loaded.app_context():
+        assert [t.reply for t in db.session.get(Attempt, attempt_id).turns] == [text]
