@@ -358,7 +358,7 @@ def _blockers(
 
     # 1. Must-never-miss rules.
     for rule in load_rules():
-        if not _applies(rule.blocker, rubric, rule.categories):
+        if rule.id in rubric.exempt_rules or not _applies(rule.blocker, rubric, rule.categories):
             continue
         for match in rule.pattern.finditer(text):
             action = match.start("act") if "act" in rule.pattern.groupindex else match.start()

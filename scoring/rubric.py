@@ -39,7 +39,7 @@ from scoring import messages
 from scoring.text import compile_cue
 
 _ITEM_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_SPEC_KEYS = ("base", "drop", "weights", "add", "add_blockers", "name", "items", "facts", "dangers")
+_SPEC_KEYS = ("base", "drop", "weights", "add", "add_blockers", "name", "items", "facts", "dangers", "exempt_rules")
 _FACT_KEYS = ("id", "label", "topic", "accept", "wrong", "source", "note")
 _DANGER_KEYS = ("id", "what", "examples", "source")
 _BLOCKER_KEYS = ("id", "reason", "keywords", "cap", "source", "always")
@@ -188,6 +188,7 @@ class Rubric:
     added_blockers: tuple[Blocker, ...] = ()
     facts: tuple[Fact, ...] = ()
     dangers: tuple[Danger, ...] = ()
+    exempt_rules: tuple[str, ...] = ()
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -208,6 +209,8 @@ class Rubric:
             data["facts"] = [fact.to_spec() for fact in self.facts]
         if self.dangers:
             data["dangers"] = [danger.to_spec() for danger in self.dangers]
+        if self.exempt_rules:
+            data["exempt_rules"] = list(self.exempt_rules)
         return data
 
     @classmethod
@@ -304,6 +307,9 @@ class Rubric:
         dangers = list(base.dangers) if "base" in spec else []
         for i, raw in enumerate(_mapping_list(spec.get("dangers"), f"{path}.dangers")):
             dangers.append(_danger_from_dict(raw, f"{path}.dangers[{i}]"))
+        exempt = list(base.exempt_rules) if "base" in spec else []
+        for i, rule_id in enumerate(_require_list(spec.get("exempt_rules"), f"{path}.exempt_rules")):
+            exempt.append(_rule_id(rule_id, f"{path}.exempt_rules[{i}]"))
         return cls(
             name=name,
             items=tuple(items),
@@ -312,7 +318,18 @@ class Rubric:
             added_blockers=tuple(added),
             facts=tuple(facts),
             dangers=tuple(dangers),
+            exempt_rules=tuple(dict.fromkeys(exempt)),
         )
+
+
+def _rule_id(rule_id: str, path: str) -> str:
+    """A must-never-miss rule's id (``scoring/data/rules.yaml``) that a node is exempt from."""
+    from scoring.pipeline import load_rules  # the rules module reads this one's types
+
+    known = [rule.id for rule in load_rules()]
+    if rule_id not in known:
+        raise ValueError(messages.ERR_SPEC_RULE.format(path=path, rule=rule_id, valid=", ".join(known)))
+    return rule_id
 
 
 def _mapping_list(value: Any, path: str) -> list[Mapping[str, Any]]:

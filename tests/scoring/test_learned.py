@@ -36,6 +36,11 @@ TREE_DETOUR = "您开慢点,从左边草地上绕过去就行,没事的。"
 GAS_LIGHT = "别慌别慌,您先把灯打开看看是哪家在漏。"
 DEPOSIT_WRONG = "您家是住宅,装修保证金是2000元,验收没问题就全退;施工许可证50元一证,出入证20元一证,交证退款。"
 DEPOSIT_RIGHT = "住宅的装修保证金1000元一户,验收合格退;许可证50元、出入证20元一张,交回证件就退钱。"
+GAS_OUTSIDE_STAY = (
+    "周女士您下来了就好。燃气公司和我们的同事都在路上,秩序维护同事带着婆婆三分钟左右到楼下,我已经报告主管。"
+    "您和邻居离楼门远一点,别挂电话,我一直陪着您,有消息马上告诉您。"
+)
+GAS_INSIDE_STAY = "周女士您别慌,千万别开灯,燃气味这么重,马上走楼梯下楼,电话别挂,我一直陪着您。"
 RENOVATION_REFUSAL = "这种情况我们不会去现场让他们停工的,您自己上楼跟装修队说吧。"
 
 
@@ -92,6 +97,16 @@ def test_stages_are_recorded_with_evidence(encoder):
     capped = at("gas-smell-fire-alarm", "opening", GAS_LIGHT, encoder)
     assert capped.decided_by.startswith(("blocker:", "rule:"))
     assert capped.score <= 5
+
+
+def test_a_node_exempt_from_a_rule_is_not_capped_by_it(encoder):
+    """Staying on the phone is unsafe in the gas-filled stairwell, not once the caller is outside."""
+    inside = at("gas-smell-fire-alarm", "opening", GAS_INSIDE_STAY, encoder)
+    assert inside.decided_by == "rule:gas_stay_on_phone" and inside.band == "不合格"
+    outside = at("gas-smell-fire-alarm", "outside", GAS_OUTSIDE_STAY, encoder)
+    assert "gas_stay_on_phone" in NODES[("gas-smell-fire-alarm", "outside")].rubric.exempt_rules
+    assert not [b for b in outside.blockers if b.stage.startswith("rule:")]
+    assert outside.band in ("优秀", "良好"), (outside.score, outside.decided_by)
 
 
 def test_empty_reply_is_default(encoder):

@@ -87,11 +87,20 @@ def test_inline_rubric_round_trips():
         ({"base": "complaint", "add": [{"id": "solve", "label": "x", "weight": 1, "skill": "accuracy",
                                          "keywords": ["a"]}]}, "solve"),
         ({"base": "inquiry", "drop": ["greet_org", "answer", "confirm_needs", "close_polite"]}, "rubric"),
+        ({"base": "emergency", "exempt_rules": ["no_such_rule"]}, r"rubric.exempt_rules\[0\].*gas_stay_on_phone"),
+        ({"base": "emergency", "exempt_rules": "gas_stay_on_phone"}, "rubric.exempt_rules"),
     ],
 )
 def test_bad_specs_raise_value_error(spec, message):
     with pytest.raises(ValueError, match=message):
         Rubric.from_spec(spec)
+
+
+def test_rule_exemptions_round_trip():
+    rubric = Rubric.from_spec({"base": "emergency", "exempt_rules": ["gas_stay_on_phone", "gas_stay_on_phone"]})
+    assert rubric.exempt_rules == ("gas_stay_on_phone",)
+    assert Rubric.from_spec(rubric.to_dict()).exempt_rules == ("gas_stay_on_phone",)
+    assert Rubric.from_spec("emergency").exempt_rules == ()
 
 
 TREE_BLOCKER = {
