@@ -37,14 +37,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .gifttext import escape
 from .types import (
     ID_PATTERN,
     MAX_OPTIONS,
-    FillBlank,
     MultipleChoice,
     Question,
-    SingleChoice,
-    TrueFalse,
     ValidationError,
     letter,
     question_from_dict,
@@ -507,34 +505,6 @@ def import_gift(text: str, *, strict: bool = True, **options: Any) -> GiftImport
     return GiftImport([q.question for q in result.questions], list(result.problems))
 
 
-def _escape(text: str) -> str:
-    out = text.replace("\\", "\\\\")
-    for char in "#=~{}:":
-        out = out.replace(char, "\\" + char)
-    out = out.replace("\r", "").replace("\n", "\\n")
-    if out.startswith("["):
-        out = "[moodle]" + out  # keep a leading "[html]..." literal instead of reading it as a marker
-    return out
-
-
-def _percent(weight: float) -> str:
-    return f"{weight * 100:.5f}".rstrip("0").rstrip(".")
-
-
-def _answer_line(prefix: str, text: str, feedback: str) -> str:
-    body = _escape(text)
-    if prefix in ("~", "=") and body.startswith("%"):
-        prefix = f"{prefix}%{_percent(1.0 if prefix == '=' else 0.0)}%"
-    line = f"\t{prefix}{body}"
-    if feedback:
-        line += "#" + _escape(feedback)
-    return line
-
-
-def _general(question: Question) -> list[str]:
-    return [f"\t####{_escape(question.explanation)}"] if question.explanation else []
-
-
 def question_to_gift(question: Question) -> str:
     """One question as a GIFT block (with the ``// guanjia:`` comment).
 
@@ -545,44 +515,8 @@ def question_to_gift(question: Question) -> str:
     if question.source is not None:
         meta["source"] = question.source.to_dict()
     head = [f"{META_PREFIX} {json.dumps(meta, ensure_ascii=False, sort_keys=True)}"]
-    title = f"::{_escape(question.id)}::{_escape(question.stem)}"
-    if isinstance(question, SingleChoice | MultipleChoice):
-        weights = question.option_weights()
-        feedback = question.option_feedback or [""] * len(question.options)
-        lines = [title + "{"]
-        for index, option in enumerate(question.options):
-            weight = weights[index]
-            if isinstance(question, SingleChoice) and letter(index) == question.answer:
-                prefix = "="
-            elif abs(weight) < 1e-12:
-                prefix = "~"
-            else:
-                prefix = f"~%{_percent(weight)}%"
-            lines.append(_answer_line(prefix, option, feedback[index]))
-        lines += _general(question) + ["}"]
-        return "\n".join(head + lines)
-    if isinstance(question, TrueFalse):
-        right = question.feedback_true if question.answer else question.feedback_false
-        wrong = question.feedback_false if question.answer else question.feedback_true
-        body = "TRUE" if question.answer else "FALSE"
-        if wrong:
-            body += "#" + _escape(wrong)
-        elif right:
-            body += "#"
-        if right:
-            body += "#" + _escape(right)
-        general = f"####{_escape(question.explanation)}" if question.explanation else ""
-        return "\n".join(head + [f"{title}{{{body}{general}}}"])
-    if isinstance(question, FillBlank):
-        lines = [title + "{"]
-        for answer in question.accepted:
-            prefix = "=" if abs(answer.fraction - 1.0) < 1e-9 else f"=%{_percent(answer.fraction)}%"
-            lines.append(_answer_line(prefix, answer.text, answer.feedback))
-        lines += _general(question) + ["}"]
-        return "\n".join(head + lines)
-    if question.type_name == "ordering":
-        raise ValueError("GIFT 没有排序题格式(Moodle 核心不含排序题)")
-    raise ValueError("GIFT 只能把简答题写成问答题(essay),参考答案和要点无法表达,Moodle 也无法自动评分")
+    title = f"::{escape(question.id)}::{escape(question.stem)}"
+    return "\n".join([*head, question.to_gift(title)])
 
 
 def export_gift(questions: Iterable[Question]) -> GiftExport:

@@ -62,7 +62,7 @@ def questions():
 def new_question():
     """A blank question of the chosen type."""
     qtype = request.args.get("type", "single")
-    if qtype not in qa.QUESTION_FORMS:
+    if qtype not in qa.question_forms():
         abort(404)
     return _question_page(qa.question_form({"type": qtype, "difficulty": 1, "topic": request.args.get("topic", "")}))
 
