@@ -37,6 +37,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from contentio import Problem
+
 from .gifttext import escape
 from .types import (
     ID_PATTERN,
@@ -74,13 +76,20 @@ _WEIGHT = re.compile(r"^%-*([0-9]{1,2})\.?([0-9]*)%")
 
 
 @dataclass(frozen=True)
-class GiftProblem:
-    """A GIFT question that was not imported: line (1-based), Moodle type, name, reason (Chinese)."""
+class GiftProblem(Problem):
+    """A GIFT question that was not imported: line (1-based), Moodle type, name (the ``path``), reason
+    (Chinese). Build it with :meth:`at`."""
 
-    line: int
-    qtype: str
-    name: str
-    message: str
+    line: int = 0
+    qtype: str = ""
+
+    @classmethod
+    def at(cls, line: int, qtype: str, name: str, message: str) -> GiftProblem:
+        return cls("", name, message, line, qtype)
+
+    @property
+    def name(self) -> str:
+        return self.path
 
     def __str__(self) -> str:
         name = f"「{self.name}」" if self.name else ""
@@ -426,7 +435,7 @@ def parse_gift(
     text = text.lstrip("\ufeff")
     if max_questions is not None and (count := question_blocks(text)) > max_questions:
         message = f"文件有 {count} 道题,超过一次导入的上限 {max_questions} 题,请拆分后分批导入"
-        raise BankImportError([GiftProblem(1, "", "", message)], "GIFT")
+        raise BankImportError([GiftProblem.at(1, "", "", message)], "GIFT")
     topic = default_topic
     questions: list[GiftQuestion] = []
     problems: list[GiftProblem] = []
@@ -438,7 +447,7 @@ def parse_gift(
         found = next((c for item in lines + comments if (c := control_character(item))), None)
         if found:
             message = f"含有不可见的控制字符 {found},请删除后再导入"
-            problems.append(GiftProblem(line, "error", _block_name(lines), message))
+            problems.append(GiftProblem.at(line, "error", _block_name(lines), message))
             continue
         try:
             kind, name, payload = _read_question(lines)
@@ -447,7 +456,7 @@ def parse_gift(
                 continue
             if kind == "skip":
                 label = UNSUPPORTED_LABELS[str(payload)]
-                problems.append(GiftProblem(line, str(payload), name, f"不支持的题型:{label}"))
+                problems.append(GiftProblem.at(line, str(payload), name, f"不支持的题型:{label}"))
                 continue
             assert isinstance(payload, dict)
             data = _BUILDERS[kind](payload)
@@ -455,7 +464,7 @@ def parse_gift(
             if isinstance(meta.get("topic"), str) and _LINE_BREAKING.search(meta["topic"]):
                 raise _Skip("error", "主题含有换行或控制字符")
         except _Skip as skip:
-            problems.append(GiftProblem(line, skip.qtype, name, skip.message))
+            problems.append(GiftProblem.at(line, skip.qtype, name, skip.message))
             continue
         qid = meta.get("id") if isinstance(meta.get("id"), str) else ""
         qid = qid or (name if ID_PATTERN.match(name) else _slug(name)) or f"gift-line{line}"
@@ -475,7 +484,7 @@ def parse_gift(
             question = question_from_dict(data, require_source=False)
         except ValidationError as error:
             problems.append(
-                GiftProblem(line, kind, name, f"{error.path}: {error.reason}" if error.path else error.reason)
+                GiftProblem.at(line, kind, name, f"{error.path}: {error.reason}" if error.path else error.reason)
             )
             continue
         used.add(qid)
@@ -501,7 +510,7 @@ def import_gift(text: str, *, strict: bool = True, **options: Any) -> GiftImport
     if strict and result.problems:
         raise BankImportError(result.problems, "GIFT")
     if not result.questions and not result.problems:
-        raise BankImportError([GiftProblem(1, "", "", "文件中没有题目")], "GIFT")
+        raise BankImportError([GiftProblem.at(1, "", "", "文件中没有题目")], "GIFT")
     return GiftImport([q.question for q in result.questions], list(result.problems))
 
 

@@ -41,6 +41,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from contentio import Problem
+
 from .bank import TOPICS
 from .types import (
     LETTERS,
@@ -246,12 +248,19 @@ def _capped_rows(sheet: Any, limits: SheetLimits) -> list[tuple[Any, ...]]:
 
 
 @dataclass(frozen=True)
-class RowError:
-    """One import problem: Excel row number (header = row 1), column header, message in Chinese."""
+class RowError(Problem):
+    """One import problem: Excel row number (header = row 1), column header (the ``path``), message in
+    Chinese. Build it with :meth:`at`."""
 
-    row: int
-    column: str
-    message: str
+    row: int = 0
+
+    @classmethod
+    def at(cls, row: int, column: str, message: str, file: str = "") -> RowError:
+        return cls(file, column, message, row)
+
+    @property
+    def column(self) -> str:
+        return self.path
 
     def __str__(self) -> str:
         column = f"「{self.column}」列" if self.column else ""
@@ -532,20 +541,20 @@ def import_xlsx(
     try:
         rows = read_sheet(data, limits or SheetLimits(), SHEET_NAME)
     except SheetError as error:
-        raise BankImportError([RowError(0, "", str(error))], name) from error
+        raise BankImportError([RowError.at(0, "", str(error))], name) from error
     if not rows:
-        raise BankImportError([RowError(1, "", "表格为空,缺少表头行")], name)
+        raise BankImportError([RowError.at(1, "", "表格为空,缺少表头行")], name)
     header = [_cell_text(v) for v in rows[0]]
     errors: list[RowError] = []
     for required in REQUIRED_HEADERS:
         if required not in header:
-            errors.append(RowError(1, required, "缺少表头"))
+            errors.append(RowError.at(1, required, "缺少表头"))
     unknown = [h for h in header if h and h not in HEADERS]
     for item in unknown:
-        errors.append(RowError(1, shorten(item, 40), f"未知表头,可用: {'、'.join(HEADERS)}"))
+        errors.append(RowError.at(1, shorten(item, 40), f"未知表头,可用: {'、'.join(HEADERS)}"))
     duplicated = {h for h in header if h and header.count(h) > 1}
     for item in sorted(duplicated):
-        errors.append(RowError(1, item, "表头重复"))
+        errors.append(RowError.at(1, item, "表头重复"))
     if errors:
         raise BankImportError(errors, name)
 
@@ -559,20 +568,20 @@ def import_xlsx(
         controls = [(column, found) for column, text in cells.items() if (found := control_character(text))]
         if controls:
             message = "含有不可见的控制字符 {},请删除后再导入"
-            errors += [RowError(row_number, column, message.format(found)) for column, found in controls]
+            errors += [RowError.at(row_number, column, message.format(found)) for column, found in controls]
             continue
         data, problems = row_to_dict(cells)
-        errors += [RowError(row_number, column, message) for column, message in problems]
+        errors += [RowError.at(row_number, column, message) for column, message in problems]
         if allowed_topics is not None and data["topic"] and data["topic"] not in allowed_topics:
             errors.append(
-                RowError(
+                RowError.at(
                     row_number, "主题", f"未知主题「{shorten(data['topic'], 40)}」,可用: {'、'.join(allowed_topics)}"
                 )
             )
         qid = data.get("id")
         if isinstance(qid, str) and qid:
             if qid in first_row:
-                errors.append(RowError(row_number, "题目ID", f"与第 {first_row[qid]} 行重复: {shorten(qid, 60)}"))
+                errors.append(RowError.at(row_number, "题目ID", f"与第 {first_row[qid]} 行重复: {shorten(qid, 60)}"))
             else:
                 first_row[qid] = row_number
         if problems:
@@ -580,9 +589,9 @@ def import_xlsx(
         try:
             questions.append(question_from_dict(data, require_source=require_source))
         except ValidationError as error:
-            errors.append(RowError(row_number, _column_for(error.path), error.reason))
+            errors.append(RowError.at(row_number, _column_for(error.path), error.reason))
     if not questions and not errors:
-        errors.append(RowError(2, "", "没有题目行"))
+        errors.append(RowError.at(2, "", "没有题目行"))
     if errors:
         raise BankImportError(errors, name)
     return questions
