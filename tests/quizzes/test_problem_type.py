@@ -20,14 +20,20 @@ def test_every_problem_type_is_the_contentio_problem():
         assert issubclass(kind, Problem)
 
 
-@pytest.mark.parametrize("problem,text", [
-    (Problem("a.yaml", "nodes.n3.to", "目标不存在"), "a.yaml: nodes.n3.to: 目标不存在"),
-    (LintProblem("b.yaml", "questions[0].answer", "答案超出范围"), "[错误] b.yaml: questions[0].answer: 答案超出范围"),
-    (LintProblem("b.yaml", "", "章节仅有标题", "warning"), "[警告] b.yaml: 章节仅有标题"),
-    (RowError.at(3, "答案", "应为 对 或 错"), "第 3 行「答案」列:应为 对 或 错"),
-    (GiftProblem.at(7, "essay", "q1", "不支持的题型"), "第 7 行「q1」:不支持的题型"),
-    (RosterProblem.at(2, "姓名为空。"), "第 2 行:姓名为空。"),
-])
+@pytest.mark.parametrize(
+    "problem,text",
+    [
+        (Problem("a.yaml", "nodes.n3.to", "目标不存在"), "a.yaml: nodes.n3.to: 目标不存在"),
+        (
+            LintProblem("b.yaml", "questions[0].answer", "答案超出范围"),
+            "[错误] b.yaml: questions[0].answer: 答案超出范围",
+        ),
+        (LintProblem("b.yaml", "", "章节仅有标题", "warning"), "[警告] b.yaml: 章节仅有标题"),
+        (RowError.at(3, "答案", "应为 对 或 错"), "第 3 行「答案」列:应为 对 或 错"),
+        (GiftProblem.at(7, "essay", "q1", "不支持的题型"), "第 7 行「q1」:不支持的题型"),
+        (RosterProblem.at(2, "姓名为空。"), "第 2 行:姓名为空。"),
+    ],
+)
 def test_each_keeps_its_wording(problem, text):
     assert str(problem) == text
 
