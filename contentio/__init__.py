@@ -3,15 +3,41 @@
 The bottom layer under scenarios and quizzes (and importable without loading scoring).
 
 PyYAML's ``safe_load`` silently keeps the last of two equal keys (``answer: B`` then ``answer: C``
-loads as C). Every content loader reads through :func:`load_strict`, which refuses them; each package
-turns :class:`YamlError` into its own problem type with the file name.
+loads as C). Every content loader reads through :func:`load_strict`, which refuses them, and turns
+:class:`YamlError` into a :class:`Problem` with the file name.
+
+:class:`Problem` is the one shape of "something is wrong with this content": the scenario linter's
+problems are it, and the bank linter's (``LintProblem``, with a severity), the XLSX importer's
+(``RowError``, with the Excel row) and the GIFT importer's (``GiftProblem``, with the line) are
+subclasses that add their location and keep their Chinese wording.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a content file.
+
+    Attributes:
+        file: The file name (``<data>`` when checking plain data, ``""`` when there is none).
+        path: Where inside the file, e.g. ``nodes.n3.branches[1].to`` or a column header (empty for the
+            whole file).
+        message: What is wrong, in Chinese.
+    """
+
+    file: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        location = f"{self.file}: {self.path}" if self.path else self.file
+        return f"{location}: {self.message}"
 
 
 class YamlError(ValueError):

@@ -30,6 +30,7 @@ from .definitions import (
 )
 from .gift import GiftExport, GiftImport, GiftParseResult, GiftProblem, export_gift, import_gift, parse_gift
 from .types import (
+    KIND_HOOKS,
     QUESTION_TYPES,
     TYPE_LABELS,
     FillBlank,
@@ -42,10 +43,12 @@ from .types import (
     Source,
     TrueFalse,
     ValidationError,
+    XlsxRow,
     canonical_answer,
     get_question_type,
     normalise_text,
     question_from_dict,
+    register_question_type,
 )
 from .xlsx import (
     BankImportError,
@@ -58,6 +61,7 @@ from .xlsx import (
 )
 
 __all__ = [
+    "KIND_HOOKS",
     "QUESTION_TYPES",
     "TOPICS",
     "TYPE_LABELS",
@@ -86,6 +90,7 @@ __all__ = [
     "Source",
     "TrueFalse",
     "ValidationError",
+    "XlsxRow",
     "analyse",
     "draw",
     "export_gift",
@@ -104,6 +109,7 @@ __all__ = [
     "normalise_text",
     "parse_gift",
     "question_from_dict",
+    "register_question_type",
     "template",
     "template_bytes",
 ]

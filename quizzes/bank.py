@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contentio import YamlError, load_strict
+from contentio import Problem, YamlError, load_strict
 
 from .types import Question, ValidationError, question_from_dict
 
@@ -190,12 +190,9 @@ def load_bank(path: str | Path | None = None) -> Bank:
 
 
 @dataclass(frozen=True)
-class LintProblem:
+class LintProblem(Problem):
     """One problem the linter found; ``severity`` is ``error`` (fails lint) or ``warning``."""
 
-    file: str
-    path: str
-    message: str
     severity: str = "error"
 
     def __str__(self) -> str:

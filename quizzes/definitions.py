@@ -20,7 +20,6 @@ order and option shuffles, so an attempt is reproduced from its recorded seed.
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import secrets
 from collections.abc import Mapping, Sequence
@@ -33,18 +32,11 @@ from contentio import YamlError, load_strict
 from .bank import PACKAGE_DIR, Bank
 from .types import (
     ID_PATTERN,
-    LETTERS,
     QUESTION_TYPES,
     GradeResult,
-    MultipleChoice,
-    Ordering,
     Question,
     Scorer,
-    SingleChoice,
     ValidationError,
-    letter,
-    letter_index,
-    parse_letters,
     question_from_dict,
 )
 
@@ -245,21 +237,19 @@ class DrawnQuestion:
 
     def shown_items(self) -> list[str]:
         """Ordering questions: the items in the shuffled order shown to the trainee."""
-        if isinstance(self.question, Ordering):
-            return [self.question.items[i] for i in self.permutation]
-        return []
+        return self.question.shown_items(self.permutation)
 
     def original_choice(self, response: Any) -> list[str]:
         """Map the letters the trainee ticked back to the bank's option letters (for item analysis)."""
-        if not isinstance(self.question, SingleChoice | MultipleChoice):
-            return []
-        letters = parse_letters(response) if response not in (None, "") else []
-        mapped = []
-        for item in letters or []:
-            index = LETTERS.index(item)
-            if index < len(self.permutation):
-                mapped.append(letter(self.permutation[index]))
-        return sorted(mapped)
+        return self.question.original_choice(response, self.permutation)
+
+    def parse_response(self, form: Mapping[str, Any], getlist: Any) -> Any:
+        """The response the question grades, from the posted take form (see ``Question.parse_response``)."""
+        return self.question.parse_response(form, getlist, self.permutation)
+
+    def as_given(self) -> Question:
+        """The question with its options and key back in the bank's order (item analysis)."""
+        return self.question.as_given(self.permutation)
 
     def grade(self, response: Any, *, scorer: Scorer | None = None) -> GradeResult:
         """Grade a response given against the shown order."""
@@ -282,35 +272,12 @@ def _pool(bank: Bank, rule: DrawRule) -> list[Question]:
     return pool
 
 
-def _non_identity_shuffle(rng: random.Random, n: int) -> list[int]:
-    order = list(range(n))
-    if n < 2:
-        return order
-    while order == list(range(n)):
-        rng.shuffle(order)
-    return order
-
-
 def shuffle_question(question: Question, permutation: Sequence[int]) -> Question:
     """Return a choice question with its options (and weights, feedback, answer letters) permuted.
 
-    Shown option ``i`` is original option ``permutation[i]``.
+    Shown option ``i`` is original option ``permutation[i]``; other types are returned unchanged.
     """
-    if not isinstance(question, SingleChoice | MultipleChoice):
-        return question
-    inverse = {original: shown for shown, original in enumerate(permutation)}
-    options = [question.options[i] for i in permutation]
-    weights = [question.weights[i] for i in permutation] if question.weights is not None else None
-    feedback = (
-        [question.option_feedback[i] for i in permutation] if question.option_feedback is not None else None
-    )
-    if isinstance(question, SingleChoice):
-        answer: Any = letter(inverse[letter_index(question.answer)])  # type: ignore[index]
-    else:
-        answer = sorted(letter(inverse[LETTERS.index(a)]) for a in question.answer)
-    return dataclasses.replace(
-        question, options=options, weights=weights, option_feedback=feedback, answer=answer
-    )
+    return question.permuted(permutation)
 
 
 def draw(quiz: QuizDefinition, bank: Bank, seed: int) -> list[DrawnQuestion]:
@@ -331,15 +298,7 @@ def draw(quiz: QuizDefinition, bank: Bank, seed: int) -> list[DrawnQuestion]:
     drawn: list[DrawnQuestion] = []
     for rule in quiz.draw:
         for question in rng.sample(_pool(bank, rule), rule.count):
-            if isinstance(question, SingleChoice | MultipleChoice):
-                permutation = list(range(len(question.options)))
-                if quiz.shuffle_options:
-                    rng.shuffle(permutation)
-                drawn.append(DrawnQuestion(shuffle_question(question, permutation), tuple(permutation)))
-            elif isinstance(question, Ordering):
-                drawn.append(DrawnQuestion(question, tuple(_non_identity_shuffle(rng, len(question.items)))))
-            else:
-                drawn.append(DrawnQuestion(question))
+            drawn.append(DrawnQuestion(*question.drawn(rng, shuffle_options=quiz.shuffle_options)))
     return drawn
 
 

@@ -37,14 +37,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from contentio import Problem
+
+from .gifttext import escape
 from .types import (
     ID_PATTERN,
     MAX_OPTIONS,
-    FillBlank,
     MultipleChoice,
     Question,
-    SingleChoice,
-    TrueFalse,
     ValidationError,
     letter,
     question_from_dict,
@@ -76,13 +76,20 @@ _WEIGHT = re.compile(r"^%-*([0-9]{1,2})\.?([0-9]*)%")
 
 
 @dataclass(frozen=True)
-class GiftProblem:
-    """A GIFT question that was not imported: line (1-based), Moodle type, name, reason (Chinese)."""
+class GiftProblem(Problem):
+    """A GIFT question that was not imported: line (1-based), Moodle type, name (the ``path``), reason
+    (Chinese). Build it with :meth:`at`."""
 
-    line: int
-    qtype: str
-    name: str
-    message: str
+    line: int = 0
+    qtype: str = ""
+
+    @classmethod
+    def at(cls, line: int, qtype: str, name: str, message: str) -> GiftProblem:
+        return cls("", name, message, line, qtype)
+
+    @property
+    def name(self) -> str:
+        return self.path
 
     def __str__(self) -> str:
         name = f"「{self.name}」" if self.name else ""
@@ -428,7 +435,7 @@ def parse_gift(
     text = text.lstrip("\ufeff")
     if max_questions is not None and (count := question_blocks(text)) > max_questions:
         message = f"文件有 {count} 道题,超过一次导入的上限 {max_questions} 题,请拆分后分批导入"
-        raise BankImportError([GiftProblem(1, "", "", message)], "GIFT")
+        raise BankImportError([GiftProblem.at(1, "", "", message)], "GIFT")
     topic = default_topic
     questions: list[GiftQuestion] = []
     problems: list[GiftProblem] = []
@@ -440,7 +447,7 @@ def parse_gift(
         found = next((c for item in lines + comments if (c := control_character(item))), None)
         if found:
             message = f"含有不可见的控制字符 {found},请删除后再导入"
-            problems.append(GiftProblem(line, "error", _block_name(lines), message))
+            problems.append(GiftProblem.at(line, "error", _block_name(lines), message))
             continue
         try:
             kind, name, payload = _read_question(lines)
@@ -449,7 +456,7 @@ def parse_gift(
                 continue
             if kind == "skip":
                 label = UNSUPPORTED_LABELS[str(payload)]
-                problems.append(GiftProblem(line, str(payload), name, f"不支持的题型:{label}"))
+                problems.append(GiftProblem.at(line, str(payload), name, f"不支持的题型:{label}"))
                 continue
             assert isinstance(payload, dict)
             data = _BUILDERS[kind](payload)
@@ -457,7 +464,7 @@ def parse_gift(
             if isinstance(meta.get("topic"), str) and _LINE_BREAKING.search(meta["topic"]):
                 raise _Skip("error", "主题含有换行或控制字符")
         except _Skip as skip:
-            problems.append(GiftProblem(line, skip.qtype, name, skip.message))
+            problems.append(GiftProblem.at(line, skip.qtype, name, skip.message))
             continue
         qid = meta.get("id") if isinstance(meta.get("id"), str) else ""
         qid = qid or (name if ID_PATTERN.match(name) else _slug(name)) or f"gift-line{line}"
@@ -477,7 +484,7 @@ def parse_gift(
             question = question_from_dict(data, require_source=False)
         except ValidationError as error:
             problems.append(
-                GiftProblem(line, kind, name, f"{error.path}: {error.reason}" if error.path else error.reason)
+                GiftProblem.at(line, kind, name, f"{error.path}: {error.reason}" if error.path else error.reason)
             )
             continue
         used.add(qid)
@@ -503,36 +510,8 @@ def import_gift(text: str, *, strict: bool = True, **options: Any) -> GiftImport
     if strict and result.problems:
         raise BankImportError(result.problems, "GIFT")
     if not result.questions and not result.problems:
-        raise BankImportError([GiftProblem(1, "", "", "文件中没有题目")], "GIFT")
+        raise BankImportError([GiftProblem.at(1, "", "", "文件中没有题目")], "GIFT")
     return GiftImport([q.question for q in result.questions], list(result.problems))
-
-
-def _escape(text: str) -> str:
-    out = text.replace("\\", "\\\\")
-    for char in "#=~{}:":
-        out = out.replace(char, "\\" + char)
-    out = out.replace("\r", "").replace("\n", "\\n")
-    if out.startswith("["):
-        out = "[moodle]" + out  # keep a leading "[html]..." literal instead of reading it as a marker
-    return out
-
-
-def _percent(weight: float) -> str:
-    return f"{weight * 100:.5f}".rstrip("0").rstrip(".")
-
-
-def _answer_line(prefix: str, text: str, feedback: str) -> str:
-    body = _escape(text)
-    if prefix in ("~", "=") and body.startswith("%"):
-        prefix = f"{prefix}%{_percent(1.0 if prefix == '=' else 0.0)}%"
-    line = f"\t{prefix}{body}"
-    if feedback:
-        line += "#" + _escape(feedback)
-    return line
-
-
-def _general(question: Question) -> list[str]:
-    return [f"\t####{_escape(question.explanation)}"] if question.explanation else []
 
 
 def question_to_gift(question: Question) -> str:
@@ -545,44 +524,8 @@ def question_to_gift(question: Question) -> str:
     if question.source is not None:
         meta["source"] = question.source.to_dict()
     head = [f"{META_PREFIX} {json.dumps(meta, ensure_ascii=False, sort_keys=True)}"]
-    title = f"::{_escape(question.id)}::{_escape(question.stem)}"
-    if isinstance(question, SingleChoice | MultipleChoice):
-        weights = question.option_weights()
-        feedback = question.option_feedback or [""] * len(question.options)
-        lines = [title + "{"]
-        for index, option in enumerate(question.options):
-            weight = weights[index]
-            if isinstance(question, SingleChoice) and letter(index) == question.answer:
-                prefix = "="
-            elif abs(weight) < 1e-12:
-                prefix = "~"
-            else:
-                prefix = f"~%{_percent(weight)}%"
-            lines.append(_answer_line(prefix, option, feedback[index]))
-        lines += _general(question) + ["}"]
-        return "\n".join(head + lines)
-    if isinstance(question, TrueFalse):
-        right = question.feedback_true if question.answer else question.feedback_false
-        wrong = question.feedback_false if question.answer else question.feedback_true
-        body = "TRUE" if question.answer else "FALSE"
-        if wrong:
-            body += "#" + _escape(wrong)
-        elif right:
-            body += "#"
-        if right:
-            body += "#" + _escape(right)
-        general = f"####{_escape(question.explanation)}" if question.explanation else ""
-        return "\n".join(head + [f"{title}{{{body}{general}}}"])
-    if isinstance(question, FillBlank):
-        lines = [title + "{"]
-        for answer in question.accepted:
-            prefix = "=" if abs(answer.fraction - 1.0) < 1e-9 else f"=%{_percent(answer.fraction)}%"
-            lines.append(_answer_line(prefix, answer.text, answer.feedback))
-        lines += _general(question) + ["}"]
-        return "\n".join(head + lines)
-    if question.type_name == "ordering":
-        raise ValueError("GIFT 没有排序题格式(Moodle 核心不含排序题)")
-    raise ValueError("GIFT 只能把简答题写成问答题(essay),参考答案和要点无法表达,Moodle 也无法自动评分")
+    title = f"::{escape(question.id)}::{escape(question.stem)}"
+    return "\n".join([*head, question.to_gift(title)])
 
 
 def export_gift(questions: Iterable[Question]) -> GiftExport:

@@ -4,6 +4,15 @@
 looks one up and :func:`question_from_dict` builds a question from a bank mapping. Every type has
 ``from_dict`` / ``to_dict`` / ``validate()`` and ``grade(response) -> GradeResult``.
 
+The class is the single point of a type's behaviour: a new type is one class decorated with
+``@register_question_type`` (plus its template partials). Everything that differs per type is a
+hook on :class:`Question` (see ``KIND_HOOKS``): its Chinese ``label``, the author form's
+``form_fields``, the XLSX row codec (``xlsx_cells`` / ``from_xlsx_cells``), ``to_gift``, how it is
+drawn (``drawn``: shuffled options or items), how a posted form becomes a response
+(``parse_response``) and how a response is shown (``describe_response``), and the template partials
+the take page, the results page and the author preview include (``take_partial`` ...). No other
+module switches on the type.
+
 Responses are plain values, the ones a web form produces:
 
 * ``single``: one option letter (``"C"``);
@@ -16,26 +25,28 @@ Responses are plain values, the ones a web form produces:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from .gifttext import answer_line, escape, general_lines, percent
+
+if TYPE_CHECKING:
+    import random
 
 LETTERS = "ABCDEFGH"
 MAX_OPTIONS = len(LETTERS)
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 BLANK_PATTERN = re.compile(r"_{3,}")
-TYPE_LABELS: dict[str, str] = {
-    "single": "单选",
-    "multiple": "多选",
-    "truefalse": "判断",
-    "fill": "填空",
-    "ordering": "排序",
-    "short": "简答",
-}
+# Filled by register_question_type, in registration order: type name -> class / Chinese label.
+QUESTION_TYPES: dict[str, type[Question]] = {}
+TYPE_LABELS: dict[str, str] = {}
+_CELL_LIST = re.compile(r"\s*(?:\||\n)\s*")
 _EPS = 1e-6
 
 
@@ -285,6 +296,26 @@ def _optional_feedback_list(data: Mapping[str, Any], n: int) -> list[str] | None
     return list(raw)
 
 
+def split_cell_list(text: str) -> list[str]:
+    """A spreadsheet cell holding a list: items separated by ``|`` or line breaks."""
+    return [part for part in _CELL_LIST.split(text.strip()) if part]
+
+
+@dataclass(frozen=True)
+class XlsxRow:
+    """The type-specific cells of one spreadsheet row: the 选项A.. columns in order, 答案 and 要点."""
+
+    options: tuple[str, ...] = ()
+    answer: str = ""
+    key_points: str = ""
+
+
+Problems = list[tuple[str, str]]
+"""``(column, message)`` pairs the XLSX codec finds before type validation."""
+
+FormGetList = Callable[[str], Sequence[Any]]
+"""``form.getlist``: every posted value of one field."""
+
 _COMMON_KEYS = ("id", "type", "stem", "explanation", "topic", "difficulty", "source")
 
 
@@ -294,6 +325,32 @@ class Question(ABC):
 
     type_name: ClassVar[str] = ""
     type_keys: ClassVar[tuple[str, ...]] = ()
+    label: ClassVar[str] = ""
+    """Chinese name of the type (``单选`` ...), also the XLSX 题型 cell."""
+    take_hint: ClassVar[str] = ""
+    """Shown after the label on the take page (how the type is answered or scored)."""
+    typed_answer: ClassVar[bool] = False
+    """Answered by typing: the take form saves on input, not only on change."""
+    graded_on_submit: ClassVar[bool] = False
+    """Graded once at submission (short answers run ``scoring``), not as each answer is saved."""
+    exports_to_gift: ClassVar[bool] = True
+    has_choice_options: ClassVar[bool] = False
+    """Lettered options whose choices item analysis counts (``answer_keys``, ``original_choice``)."""
+    xlsx_option_cells: ClassVar[bool] = False
+    """The row fills the 选项A.. columns (others must leave them empty)."""
+    xlsx_key_points: ClassVar[bool] = False
+    """The row fills 要点 (others must leave it empty)."""
+    form_fields: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    """The author form: ``(key, Chinese label, input kind)`` per type-specific field; input kinds are
+    ``lines``, ``letter``, ``letters``, ``bool``, ``text``, ``area``, ``accepted``, ``points``."""
+    take_partial: ClassVar[str] = ""
+    """Template of the answer inputs on the take page (``quiz/_panel.html`` includes it)."""
+    result_partial: ClassVar[str] = ""
+    """Optional template above the facts on the results page (choice types: the options marked)."""
+    result_facts_partial: ClassVar[str] = ""
+    """Optional template of extra facts on the results page (short answers: key points hit/missed)."""
+    preview_partial: ClassVar[str] = ""
+    """Template of the question as the trainee sees it, in the author's preview."""
 
     id: str
     stem: str
@@ -305,7 +362,7 @@ class Question(ABC):
     @property
     def type_label(self) -> str:
         """Chinese name of the type (``单选`` ...)."""
-        return TYPE_LABELS[self.type_name]
+        return self.label
 
     # -- construction -------------------------------------------------------------------------------
     @classmethod
@@ -390,6 +447,111 @@ class Question(ABC):
     def answer_text(self) -> str:
         """The correct answer as the results page shows it (Chinese)."""
 
+    # -- per-type hooks (defaults suit a question answered with one text) ---------------------------
+    @classmethod
+    @abstractmethod
+    def from_xlsx_cells(cls, row: XlsxRow) -> tuple[dict[str, Any], Problems]:
+        """The type's own fields of a bank mapping read from a spreadsheet row, and the problems."""
+
+    @abstractmethod
+    def xlsx_cells(self) -> XlsxRow:
+        """The type's own fields as spreadsheet cells (the inverse of :meth:`from_xlsx_cells`)."""
+
+    def to_gift(self, title: str) -> str:
+        """The GIFT question after its ``// guanjia:`` comment; ``title`` is ``::id::stem`` escaped.
+
+        Raises:
+            ValueError: the type has no GIFT form (the message says why, in Chinese).
+        """
+        raise ValueError(f"GIFT 没有{self.label}题格式")
+
+    def drawn(self, rng: random.Random, *, shuffle_options: bool) -> tuple[Question, tuple[int, ...]]:
+        """The question as an attempt presents it, and the permutation shown (see ``DrawnQuestion``).
+
+        Draws from ``rng`` only when the type shows something shuffled, so a draw is a pure
+        function of the seed."""
+        return self, ()
+
+    def permuted(self, permutation: Sequence[int]) -> Question:
+        """The question with its options in the shown order (shown ``i`` is original
+        ``permutation[i]``); types without options return themselves."""
+        return self
+
+    def as_given(self, permutation: Sequence[int]) -> Question:
+        """The inverse of :meth:`permuted`: the options and key back in the bank's order."""
+        return self
+
+    def shown_items(self, permutation: Sequence[int]) -> list[str]:
+        """The items the trainee arranges, in the shown order (ordering questions)."""
+        return []
+
+    def answer_keys(self) -> list[str]:
+        """The letters of the right options (types with ``has_choice_options``)."""
+        return []
+
+    def original_choice(self, response: Any, permutation: Sequence[int]) -> list[str]:
+        """The letters ticked in ``response``, mapped back to the bank's option letters."""
+        return []
+
+    def parse_response(self, form: Mapping[str, Any], getlist: FormGetList, permutation: Sequence[int]) -> Any:
+        """Turn the posted take form (field ``answer``, or ``order`` slots) into the response
+        :meth:`grade` takes."""
+        return str(form.get("answer", ""))[:4000]
+
+    def describe_response(self, response: Any) -> str:
+        """A given response as the results page shows it (Chinese)."""
+        return str(response)
+
+
+# Every hook a registered kind must provide (checked by register_question_type and the tests).
+KIND_HOOKS: tuple[str, ...] = (
+    "type_name", "label", "form_fields", "take_partial", "preview_partial", "from_xlsx_cells", "xlsx_cells",
+    "to_gift", "drawn", "parse_response", "describe_response", "grade", "answer_text",
+)
+
+
+def register_question_type(cls: type[Question]) -> type[Question]:
+    """Class decorator: add a question type to ``QUESTION_TYPES`` / ``TYPE_LABELS``.
+
+    Raises:
+        ValueError: the class lacks a hook (``type_name``, ``label``, form fields, partials) or is
+            abstract, or the name is taken by another class.
+    """
+    missing = [hook for hook in KIND_HOOKS if not getattr(cls, hook, None)]
+    if missing or getattr(cls, "__abstractmethods__", None):
+        raise ValueError(f"{cls.__name__} 缺少题型钩子: {', '.join(missing or sorted(cls.__abstractmethods__))}")
+    taken = QUESTION_TYPES.get(cls.type_name)
+    if taken is not None and taken is not cls:
+        raise ValueError(f"题型 {cls.type_name!r} 已由 {taken.__name__} 注册")
+    QUESTION_TYPES[cls.type_name] = cls
+    TYPE_LABELS[cls.type_name] = cls.label
+    return cls
+
+
+def unregister_question_type(name: str) -> None:
+    """Remove a type from the registry (tests that register a toy type)."""
+    QUESTION_TYPES.pop(name, None)
+    TYPE_LABELS.pop(name, None)
+
+
+def type_for_label(label: str) -> str:
+    """The type name an XLSX 题型 cell names (its Chinese label, or the name itself); ``""`` if none."""
+    if label in QUESTION_TYPES:
+        return label
+    return next((name for name, text in TYPE_LABELS.items() if text == label), "")
+
+
+def _non_identity_shuffle(rng: random.Random, n: int) -> list[int]:
+    order = list(range(n))
+    if n < 2:
+        return order
+    while order == list(range(n)):
+        rng.shuffle(order)
+    return order
+
+
+_OPTIONS_FIELD = ("options", "选项(每行一个,依次为 A、B、C……)", "lines")
+
 
 # -- choice types -----------------------------------------------------------------------------------
 @dataclass
@@ -432,7 +594,82 @@ class _ChoiceQuestion(Question):
             return []
         return [self.option_feedback[i] for i in indices if self.option_feedback[i]]
 
+    has_choice_options: ClassVar[bool] = True
+    xlsx_option_cells: ClassVar[bool] = True
+    result_partial: ClassVar[str] = "quiz/kinds/choice_result.html"
 
+    choice_input: ClassVar[str] = "radio"
+    """The input a trainee ticks an option with (``radio`` or ``checkbox``)."""
+
+    def chosen_letters(self, response: Any) -> list[str]:
+        """The letters a stored response ticks (``"C"`` or ``["A", "C"]``)."""
+        return (parse_letters(response) or []) if response not in (None, "") else []
+
+    def lettered_options(self) -> list[tuple[str, str]]:
+        """``[("A", option), ...]`` in the order shown."""
+        return [(letter(i), option) for i, option in enumerate(self.options)]
+
+    @abstractmethod
+    def _answer_from(self, letters: list[str]) -> Any:
+        """The ``answer`` field for these key letters (one letter, or the sorted list)."""
+
+    def answer_keys(self) -> list[str]:
+        return [self.answer] if isinstance(self.answer, str) else list(self.answer)  # type: ignore[attr-defined]
+
+    def permuted(self, permutation: Sequence[int]) -> Question:
+        inverse = {original: shown for shown, original in enumerate(permutation)}
+        options = [self.options[i] for i in permutation]
+        weights = [self.weights[i] for i in permutation] if self.weights is not None else None
+        feedback = [self.option_feedback[i] for i in permutation] if self.option_feedback is not None else None
+        answer = self._answer_from(sorted(letter(inverse[LETTERS.index(k)]) for k in self.answer_keys()))
+        return dataclasses.replace(self, options=options, weights=weights, option_feedback=feedback, answer=answer)
+
+    def as_given(self, permutation: Sequence[int]) -> Question:
+        if not permutation:
+            return self
+        options = [""] * len(self.options)
+        for shown, original in enumerate(permutation):
+            options[original] = self.options[shown]
+        answer = self._answer_from(sorted(LETTERS[permutation[LETTERS.index(k)]] for k in self.answer_keys()))
+        return dataclasses.replace(self, options=options, answer=answer, weights=None, option_feedback=None)
+
+    def drawn(self, rng: random.Random, *, shuffle_options: bool) -> tuple[Question, tuple[int, ...]]:
+        permutation = list(range(len(self.options)))
+        if shuffle_options:
+            rng.shuffle(permutation)
+        return self.permuted(permutation), tuple(permutation)
+
+    def original_choice(self, response: Any, permutation: Sequence[int]) -> list[str]:
+        letters = parse_letters(response) if response not in (None, "") else []
+        mapped = []
+        for item in letters or []:
+            index = LETTERS.index(item)
+            if index < len(permutation):
+                mapped.append(letter(permutation[index]))
+        return sorted(mapped)
+
+    def _gift_full_marks(self, index: int) -> bool:
+        """Whether option ``index`` is written ``=`` (the single answer) rather than ``~%w%``."""
+        return False
+
+    def to_gift(self, title: str) -> str:
+        weights = self.option_weights()  # type: ignore[attr-defined]
+        feedback = self.option_feedback or [""] * len(self.options)
+        lines = [title + "{"]
+        for index, option in enumerate(self.options):
+            weight = weights[index]
+            if self._gift_full_marks(index):
+                prefix = "="
+            elif abs(weight) < 1e-12:
+                prefix = "~"
+            else:
+                prefix = f"~%{percent(weight)}%"
+            lines.append(answer_line(prefix, option, feedback[index]))
+        lines += general_lines(self.explanation) + ["}"]
+        return "\n".join(lines)
+
+
+@register_question_type
 @dataclass
 class SingleChoice(_ChoiceQuestion):
     """Single choice: one option letter is right.
@@ -444,6 +681,13 @@ class SingleChoice(_ChoiceQuestion):
 
     type_name: ClassVar[str] = "single"
     type_keys: ClassVar[tuple[str, ...]] = ("options", "answer", "weights", "option_feedback")
+    label: ClassVar[str] = "单选"
+    form_fields: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        _OPTIONS_FIELD,
+        ("answer", "正确答案(一个字母,如 C)", "letter"),
+    )
+    take_partial: ClassVar[str] = "quiz/kinds/single_take.html"
+    preview_partial: ClassVar[str] = "author/kinds/choice_preview.html"
 
     answer: str = "A"
 
@@ -502,7 +746,29 @@ class SingleChoice(_ChoiceQuestion):
     def answer_text(self) -> str:
         return f"{self.answer}. {self.options[LETTERS.index(self.answer)]}"
 
+    def _answer_from(self, letters: list[str]) -> Any:
+        return letters[0]
 
+    def _gift_full_marks(self, index: int) -> bool:
+        return letter(index) == self.answer
+
+    @classmethod
+    def from_xlsx_cells(cls, row: XlsxRow) -> tuple[dict[str, Any], Problems]:
+        return {"options": list(row.options), "answer": row.answer}, []
+
+    def xlsx_cells(self) -> XlsxRow:
+        return XlsxRow(tuple(self.options), self.answer)
+
+    def parse_response(self, form: Mapping[str, Any], getlist: FormGetList, permutation: Sequence[int]) -> Any:
+        value = str(form.get("answer", "")).strip().upper()
+        return value if value and value in LETTERS[: len(self.options)] else None
+
+    def describe_response(self, response: Any) -> str:
+        index = LETTERS.find(str(response))
+        return f"{response}. {self.options[index]}" if 0 <= index < len(self.options) else "未作答"
+
+
+@register_question_type
 @dataclass
 class MultipleChoice(_ChoiceQuestion):
     """Multiple choice: several option letters are right.
@@ -518,6 +784,15 @@ class MultipleChoice(_ChoiceQuestion):
 
     type_name: ClassVar[str] = "multiple"
     type_keys: ClassVar[tuple[str, ...]] = ("options", "answer", "weights", "option_feedback")
+    label: ClassVar[str] = "多选"
+    take_hint: ClassVar[str] = "(多选:选对得分,选错扣分,最低 0 分)"
+    choice_input: ClassVar[str] = "checkbox"
+    form_fields: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        _OPTIONS_FIELD,
+        ("answer", "正确答案(字母,用逗号分隔,如 A,C)", "letters"),
+    )
+    take_partial: ClassVar[str] = "quiz/kinds/multiple_take.html"
+    preview_partial: ClassVar[str] = "author/kinds/choice_preview.html"
 
     answer: list[str] = field(default_factory=list)
 
@@ -598,7 +873,30 @@ class MultipleChoice(_ChoiceQuestion):
     def answer_text(self) -> str:
         return ";".join(f"{c}. {self.options[LETTERS.index(c)]}" for c in self.answer)
 
+    def _answer_from(self, letters: list[str]) -> Any:
+        return letters
 
+    @classmethod
+    def from_xlsx_cells(cls, row: XlsxRow) -> tuple[dict[str, Any], Problems]:
+        letters = parse_letters(row.answer)
+        problems: Problems = []
+        if letters is None or not letters:
+            problems.append(("答案", f"多选题答案应为选项字母,如 A,C;实际「{row.answer}」"))
+        return {"options": list(row.options), "answer": letters or []}, problems
+
+    def xlsx_cells(self) -> XlsxRow:
+        return XlsxRow(tuple(self.options), ",".join(self.answer))
+
+    def parse_response(self, form: Mapping[str, Any], getlist: FormGetList, permutation: Sequence[int]) -> Any:
+        letters = parse_letters([str(v) for v in getlist("answer")]) or []
+        return [item for item in letters if LETTERS.index(item) < len(self.options)]
+
+    def describe_response(self, response: Any) -> str:
+        letters = [c for c in response if LETTERS.index(c) < len(self.options)]
+        return ";".join(f"{c}. {self.options[LETTERS.index(c)]}" for c in letters) or "未作答"
+
+
+@register_question_type
 @dataclass
 class TrueFalse(Question):
     """True/false. Right earns 1, wrong or no answer 0.
@@ -609,6 +907,14 @@ class TrueFalse(Question):
 
     type_name: ClassVar[str] = "truefalse"
     type_keys: ClassVar[tuple[str, ...]] = ("answer", "feedback_true", "feedback_false")
+    label: ClassVar[str] = "判断"
+    form_fields: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        ("answer", "正确答案", "bool"),
+        ("feedback_true", "选「对」时的反馈", "text"),
+        ("feedback_false", "选「错」时的反馈", "text"),
+    )
+    take_partial: ClassVar[str] = "quiz/kinds/truefalse_take.html"
+    preview_partial: ClassVar[str] = "author/kinds/truefalse_preview.html"
 
     answer: bool = True
     feedback_true: str = ""
@@ -652,6 +958,36 @@ class TrueFalse(Question):
 
     def answer_text(self) -> str:
         return "对" if self.answer else "错"
+
+    @classmethod
+    def from_xlsx_cells(cls, row: XlsxRow) -> tuple[dict[str, Any], Problems]:
+        value = parse_bool(row.answer)
+        problems: Problems = []
+        if value is None:
+            problems.append(("答案", f"判断题答案应为 对 或 错,实际「{row.answer}」"))
+        return {"answer": value}, problems
+
+    def xlsx_cells(self) -> XlsxRow:
+        return XlsxRow(answer="对" if self.answer else "错")
+
+    def to_gift(self, title: str) -> str:
+        right = self.feedback_true if self.answer else self.feedback_false
+        wrong = self.feedback_false if self.answer else self.feedback_true
+        body = "TRUE" if self.answer else "FALSE"
+        if wrong:
+            body += "#" + escape(wrong)
+        elif right:
+            body += "#"
+        if right:
+            body += "#" + escape(right)
+        general = f"####{escape(self.explanation)}" if self.explanation else ""
+        return f"{title}{{{body}{general}}}"
+
+    def parse_response(self, form: Mapping[str, Any], getlist: FormGetList, permutation: Sequence[int]) -> Any:
+        return parse_bool(str(form.get("answer", "")))
+
+    def describe_response(self, response: Any) -> str:
+        return "对" if response else "错"
 
 
 # -- fill in the blank ------------------------------------------------------------------------------
@@ -749,6 +1085,7 @@ class AcceptedAnswer:
         return out
 
 
+@register_question_type
 @dataclass
 class FillBlank(Question):
     """Fill in the blank: the stem holds at most one blank (``____``); several answers are accepted.
@@ -762,6 +1099,13 @@ class FillBlank(Question):
 
     type_name: ClassVar[str] = "fill"
     type_keys: ClassVar[tuple[str, ...]] = ("accepted",)
+    label: ClassVar[str] = "填空"
+    typed_answer: ClassVar[bool] = True
+    form_fields: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        ("accepted", "可接受的答案(每行一个;部分得分写作 答案 | 0.5 | 反馈)", "accepted"),
+    )
+    take_partial: ClassVar[str] = "quiz/kinds/fill_take.html"
+    preview_partial: ClassVar[str] = "author/kinds/fill_preview.html"
 
     accepted: list[AcceptedAnswer] = field(default_factory=list)
 
@@ -842,6 +1186,21 @@ class FillBlank(Question):
         full = [a.text for a in self.accepted if abs(a.fraction - 1.0) < _EPS and "*" not in a.text]
         return " / ".join(full or [self.accepted[0].text])
 
+    @classmethod
+    def from_xlsx_cells(cls, row: XlsxRow) -> tuple[dict[str, Any], Problems]:
+        return {"accepted": split_cell_list(row.answer)}, []
+
+    def xlsx_cells(self) -> XlsxRow:
+        return XlsxRow(answer="|".join(a.text for a in self.accepted))
+
+    def to_gift(self, title: str) -> str:
+        lines = [title + "{"]
+        for answer in self.accepted:
+            prefix = "=" if abs(answer.fraction - 1.0) < 1e-9 else f"=%{percent(answer.fraction)}%"
+            lines.append(answer_line(prefix, answer.text, answer.feedback))
+        lines += general_lines(self.explanation) + ["}"]
+        return "\n".join(lines)
+
 
 # -- ordering ---------------------------------------------------------------------------------------
 def longest_increasing_subsequence(values: Sequence[int]) -> int:
@@ -858,6 +1217,7 @@ def longest_increasing_subsequence(values: Sequence[int]) -> int:
     return len(tails)
 
 
+@register_question_type
 @dataclass
 class Ordering(Question):
     """Put items in order; ``items`` lists them in the correct order (shown shuffled).
@@ -870,6 +1230,15 @@ class Ordering(Question):
 
     type_name: ClassVar[str] = "ordering"
     type_keys: ClassVar[tuple[str, ...]] = ("items",)
+    label: ClassVar[str] = "排序"
+    take_hint: ClassVar[str] = "(按正确顺序排列)"
+    exports_to_gift: ClassVar[bool] = False
+    xlsx_option_cells: ClassVar[bool] = True
+    form_fields: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        ("items", "步骤(每行一个,按正确顺序;学员看到的是打乱后的顺序)", "lines"),
+    )
+    take_partial: ClassVar[str] = "quiz/kinds/ordering_take.html"
+    preview_partial: ClassVar[str] = "author/kinds/ordering_preview.html"
 
     items: list[str] = field(default_factory=list)
 
@@ -930,6 +1299,51 @@ class Ordering(Question):
     def answer_text(self) -> str:
         return " → ".join(self.items)
 
+    @classmethod
+    def from_xlsx_cells(cls, row: XlsxRow) -> tuple[dict[str, Any], Problems]:
+        listed = list(row.options)
+        if not row.answer:
+            return {"items": listed}, []
+        order = _ordering_letters(row.answer)
+        if order is None or sorted(order) != list(range(len(listed))):
+            message = f"排序题答案应为全部 {len(listed)} 个选项字母的正确顺序,如 C,A,B;实际「{row.answer}」"
+            return {"items": listed}, [("答案", message)]
+        return {"items": [listed[i] for i in order]}, []
+
+    def xlsx_cells(self) -> XlsxRow:
+        return XlsxRow(tuple(self.items), ",".join(letter(i) for i in range(len(self.items))))
+
+    def to_gift(self, title: str) -> str:
+        raise ValueError("GIFT 没有排序题格式(Moodle 核心不含排序题)")
+
+    def drawn(self, rng: random.Random, *, shuffle_options: bool) -> tuple[Question, tuple[int, ...]]:
+        return self, tuple(_non_identity_shuffle(rng, len(self.items)))  # never shown in the right order
+
+    def shown_items(self, permutation: Sequence[int]) -> list[str]:
+        return [self.items[i] for i in permutation]
+
+    def parse_response(self, form: Mapping[str, Any], getlist: FormGetList, permutation: Sequence[int]) -> Any:
+        shown = self.shown_items(permutation)
+        order = []
+        for value in getlist("order")[: len(shown)]:
+            text = str(value).strip()
+            order.append(shown[int(text)] if text.isdigit() and int(text) < len(shown) else "")
+        return order + [""] * (len(shown) - len(order))
+
+    def describe_response(self, response: Any) -> str:
+        return " → ".join(v or "(空)" for v in response)
+
+
+def _ordering_letters(text: str) -> list[int] | None:
+    normal = unicodedata.normalize("NFKC", text).upper()
+    parts = [p for p in re.split(r"[\s,;、|/→>-]+", normal) if p]
+    if len(parts) == 1 and len(parts[0]) > 1:
+        parts = list(parts[0])
+    indices = [letter_index(p) for p in parts]
+    if any(i is None for i in indices):
+        return None
+    return indices  # type: ignore[return-value]
+
 
 # -- short answer -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -976,6 +1390,7 @@ def default_scorer(reply: str, references: Sequence[str], rubric: Any) -> ScoreL
     return scoring.score(reply, references, rubric)
 
 
+@register_question_type
 @dataclass
 class ShortAnswer(Question):
     """Short answer, graded by ``scoring`` against the reference answer and the key points.
@@ -990,6 +1405,18 @@ class ShortAnswer(Question):
 
     type_name: ClassVar[str] = "short"
     type_keys: ClassVar[tuple[str, ...]] = ("reference", "key_points")
+    label: ClassVar[str] = "简答"
+    typed_answer: ClassVar[bool] = True
+    graded_on_submit: ClassVar[bool] = True
+    exports_to_gift: ClassVar[bool] = False
+    xlsx_key_points: ClassVar[bool] = True
+    form_fields: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        ("reference", "参考答案", "area"),
+        ("key_points", "要点(每行一个;可写作 要点 | 关键词1,关键词2)", "points"),
+    )
+    take_partial: ClassVar[str] = "quiz/kinds/short_take.html"
+    result_facts_partial: ClassVar[str] = "quiz/kinds/short_result_facts.html"
+    preview_partial: ClassVar[str] = "author/kinds/short_preview.html"
 
     reference: str = ""
     key_points: list[KeyPoint] = field(default_factory=list)
@@ -1113,15 +1540,15 @@ class ShortAnswer(Question):
     def answer_text(self) -> str:
         return self.reference
 
+    @classmethod
+    def from_xlsx_cells(cls, row: XlsxRow) -> tuple[dict[str, Any], Problems]:
+        return {"reference": row.answer, "key_points": split_cell_list(row.key_points)}, []
 
-QUESTION_TYPES: dict[str, type[Question]] = {
-    "single": SingleChoice,
-    "multiple": MultipleChoice,
-    "truefalse": TrueFalse,
-    "fill": FillBlank,
-    "ordering": Ordering,
-    "short": ShortAnswer,
-}
+    def xlsx_cells(self) -> XlsxRow:
+        return XlsxRow(answer=self.reference, key_points="\n".join(p.text for p in self.key_points))
+
+    def to_gift(self, title: str) -> str:
+        raise ValueError("GIFT 只能把简答题写成问答题(essay),参考答案和要点无法表达,Moodle 也无法自动评分")
 
 
 def get_question_type(name: str) -> type[Question]:

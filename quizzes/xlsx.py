@@ -30,7 +30,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import unicodedata
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -42,17 +41,19 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from contentio import Problem
+
 from .bank import TOPICS
 from .types import (
     LETTERS,
+    QUESTION_TYPES,
     TYPE_LABELS,
     Question,
     ValidationError,
+    XlsxRow,
     letter,
-    letter_index,
-    parse_bool,
-    parse_letters,
     question_from_dict,
+    type_for_label,
 )
 
 # The 来源文件 cell of a question whose source is general practice no manual contains.
@@ -75,7 +76,6 @@ HEADERS: list[str] = [
     "扩展(JSON)",
 ]
 REQUIRED_HEADERS = ("题目ID", "题型", "主题", "难度", "题干", "答案", "解析")
-LABEL_TO_TYPE = {label: name for name, label in TYPE_LABELS.items()}
 _FIELD_COLUMN = {
     "id": "题目ID",
     "type": "题型",
@@ -93,7 +93,6 @@ _FIELD_COLUMN = {
     "source.file": "来源文件",
     "source.section": "来源章节",
 }
-_SPLIT = re.compile(r"\s*(?:\||\n)\s*")
 
 MAX_LISTED_ERRORS = 50  # an import lists this many problems, then says how many more (the page stays small)
 MAX_MESSAGE_CHARS = 300
@@ -249,12 +248,19 @@ def _capped_rows(sheet: Any, limits: SheetLimits) -> list[tuple[Any, ...]]:
 
 
 @dataclass(frozen=True)
-class RowError:
-    """One import problem: Excel row number (header = row 1), column header, message in Chinese."""
+class RowError(Problem):
+    """One import problem: Excel row number (header = row 1), column header (the ``path``), message in
+    Chinese. Build it with :meth:`at`."""
 
-    row: int
-    column: str
-    message: str
+    row: int = 0
+
+    @classmethod
+    def at(cls, row: int, column: str, message: str, file: str = "") -> RowError:
+        return cls(file, column, message, row)
+
+    @property
+    def column(self) -> str:
+        return self.path
 
     def __str__(self) -> str:
         column = f"「{self.column}」列" if self.column else ""
@@ -300,21 +306,6 @@ def _column_for(path: str) -> str:
     return "扩展(JSON)"
 
 
-def _split_list(text: str) -> list[str]:
-    return [part for part in _SPLIT.split(text.strip()) if part]
-
-
-def _ordering_letters(text: str) -> list[int] | None:
-    normal = unicodedata.normalize("NFKC", text).upper()
-    parts = [p for p in re.split(r"[\s,;、|/→>-]+", normal) if p]
-    if len(parts) == 1 and len(parts[0]) > 1:
-        parts = list(parts[0])
-    indices = [letter_index(p) for p in parts]
-    if any(i is None for i in indices):
-        return None
-    return indices  # type: ignore[return-value]
-
-
 def row_to_dict(cells: Mapping[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Turn one row (header -> cell text) into a bank question mapping.
 
@@ -323,7 +314,7 @@ def row_to_dict(cells: Mapping[str, str]) -> tuple[dict[str, Any], list[tuple[st
     """
     problems: list[tuple[str, str]] = []
     label = cells.get("题型", "")
-    type_name = LABEL_TO_TYPE.get(label, label if label in TYPE_LABELS else "")
+    type_name = type_for_label(label)
     if not type_name:
         problems.append(("题型", f"应为 {' / '.join(TYPE_LABELS.values())} 之一,实际「{label}」"))
     data: dict[str, Any] = {
@@ -347,44 +338,14 @@ def row_to_dict(cells: Mapping[str, str]) -> tuple[dict[str, Any], list[tuple[st
     if any(not v for v in listed):
         gap = letter(listed.index(""))
         problems.append((f"选项{gap}", "选项之间不能留空列"))
-    answer = cells.get("答案", "")
-    if type_name in ("single", "multiple"):
-        data["options"] = listed
-        if type_name == "single":
-            data["answer"] = answer
-        else:
-            letters = parse_letters(answer)
-            if letters is None or not letters:
-                problems.append(("答案", f"多选题答案应为选项字母,如 A,C;实际「{answer}」"))
-            data["answer"] = letters or []
-    elif type_name in ("truefalse", "fill", "short") and listed:
-        problems.append(("选项A", f"{label}题不填选项"))
-    if type_name == "truefalse":
-        value = parse_bool(answer)
-        if value is None:
-            problems.append(("答案", f"判断题答案应为 对 或 错,实际「{answer}」"))
-        data["answer"] = value
-    elif type_name == "fill":
-        data["accepted"] = _split_list(answer)
-    elif type_name == "ordering":
-        if answer:
-            order = _ordering_letters(answer)
-            if order is None or sorted(order) != list(range(len(listed))):
-                problems.append(
-                    (
-                        "答案",
-                        f"排序题答案应为全部 {len(listed)} 个选项字母的正确顺序,如 C,A,B;实际「{answer}」",
-                    )
-                )
-                data["items"] = listed
-            else:
-                data["items"] = [listed[i] for i in order]
-        else:
-            data["items"] = listed
-    elif type_name == "short":
-        data["reference"] = answer
-        data["key_points"] = _split_list(cells.get("要点", ""))
-    if type_name != "short" and cells.get("要点"):
+    kind = QUESTION_TYPES.get(type_name)
+    if kind is not None:
+        if listed and not kind.xlsx_option_cells:
+            problems.append(("选项A", f"{label}题不填选项"))
+        specific, found = kind.from_xlsx_cells(XlsxRow(tuple(listed), cells.get("答案", ""), cells.get("要点", "")))
+        data.update(specific)
+        problems += found
+    if cells.get("要点") and not (kind is not None and kind.xlsx_key_points):
         problems.append(("要点", "只有简答题填写要点"))
 
     extension = cells.get("扩展(JSON)", "")
@@ -414,22 +375,11 @@ def question_to_cells(question: Question) -> dict[str, str]:
         general = question.source.general
         cells["来源文件"] = GENERAL_SOURCE_FILE if general else question.source.file
         cells["来源章节"] = general or question.source.section
-    kind = question.type_name
-    if kind in ("single", "multiple"):
-        for index, option in enumerate(data["options"]):
-            cells[OPTION_HEADERS[index]] = option
-        cells["答案"] = data["answer"] if kind == "single" else ",".join(data["answer"])
-    elif kind == "truefalse":
-        cells["答案"] = "对" if data["answer"] else "错"
-    elif kind == "fill":
-        cells["答案"] = "|".join(a if isinstance(a, str) else a["text"] for a in data["accepted"])
-    elif kind == "ordering":
-        for index, item in enumerate(data["items"]):
-            cells[OPTION_HEADERS[index]] = item
-        cells["答案"] = ",".join(letter(i) for i in range(len(data["items"])))
-    elif kind == "short":
-        cells["答案"] = data["reference"]
-        cells["要点"] = "\n".join(p if isinstance(p, str) else p["text"] for p in data["key_points"])
+    row = question.xlsx_cells()
+    for index, option in enumerate(row.options):
+        cells[OPTION_HEADERS[index]] = option
+    cells["答案"] = row.answer
+    cells["要点"] = row.key_points
     rebuilt, _ = row_to_dict(cells)
     extra = {key: value for key, value in data.items() if rebuilt.get(key) != value}
     if extra:
@@ -591,20 +541,20 @@ def import_xlsx(
     try:
         rows = read_sheet(data, limits or SheetLimits(), SHEET_NAME)
     except SheetError as error:
-        raise BankImportError([RowError(0, "", str(error))], name) from error
+        raise BankImportError([RowError.at(0, "", str(error))], name) from error
     if not rows:
-        raise BankImportError([RowError(1, "", "表格为空,缺少表头行")], name)
+        raise BankImportError([RowError.at(1, "", "表格为空,缺少表头行")], name)
     header = [_cell_text(v) for v in rows[0]]
     errors: list[RowError] = []
     for required in REQUIRED_HEADERS:
         if required not in header:
-            errors.append(RowError(1, required, "缺少表头"))
+            errors.append(RowError.at(1, required, "缺少表头"))
     unknown = [h for h in header if h and h not in HEADERS]
     for item in unknown:
-        errors.append(RowError(1, shorten(item, 40), f"未知表头,可用: {'、'.join(HEADERS)}"))
+        errors.append(RowError.at(1, shorten(item, 40), f"未知表头,可用: {'、'.join(HEADERS)}"))
     duplicated = {h for h in header if h and header.count(h) > 1}
     for item in sorted(duplicated):
-        errors.append(RowError(1, item, "表头重复"))
+        errors.append(RowError.at(1, item, "表头重复"))
     if errors:
         raise BankImportError(errors, name)
 
@@ -618,20 +568,20 @@ def import_xlsx(
         controls = [(column, found) for column, text in cells.items() if (found := control_character(text))]
         if controls:
             message = "含有不可见的控制字符 {},请删除后再导入"
-            errors += [RowError(row_number, column, message.format(found)) for column, found in controls]
+            errors += [RowError.at(row_number, column, message.format(found)) for column, found in controls]
             continue
         data, problems = row_to_dict(cells)
-        errors += [RowError(row_number, column, message) for column, message in problems]
+        errors += [RowError.at(row_number, column, message) for column, message in problems]
         if allowed_topics is not None and data["topic"] and data["topic"] not in allowed_topics:
             errors.append(
-                RowError(
+                RowError.at(
                     row_number, "主题", f"未知主题「{shorten(data['topic'], 40)}」,可用: {'、'.join(allowed_topics)}"
                 )
             )
         qid = data.get("id")
         if isinstance(qid, str) and qid:
             if qid in first_row:
-                errors.append(RowError(row_number, "题目ID", f"与第 {first_row[qid]} 行重复: {shorten(qid, 60)}"))
+                errors.append(RowError.at(row_number, "题目ID", f"与第 {first_row[qid]} 行重复: {shorten(qid, 60)}"))
             else:
                 first_row[qid] = row_number
         if problems:
@@ -639,9 +589,9 @@ def import_xlsx(
         try:
             questions.append(question_from_dict(data, require_source=require_source))
         except ValidationError as error:
-            errors.append(RowError(row_number, _column_for(error.path), error.reason))
+            errors.append(RowError.at(row_number, _column_for(error.path), error.reason))
     if not questions and not errors:
-        errors.append(RowError(2, "", "没有题目行"))
+        errors.append(RowError.at(2, "", "没有题目行"))
     if errors:
         raise BankImportError(errors, name)
     return questions

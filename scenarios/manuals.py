@@ -138,3 +138,78 @@ def section_has_text(file: str, section: str, manuals_dir: Path) -> bool:
             return True
         start = folded.find(wanted, start + 1)
     return False
+
+
+_NUMBERED_LINE = re.compile(
+    r"^(第[一二三四五六七八九十百零\d]+[章节条部分篇]|[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]"
+    r"|\d+(\.\d+)*[、.．\s]|#+\s)"
+)
+_END_PUNCT = "。,,;;::!!??、"
+# A contents entry 《title》 followed by its dot leader (manual 003), and a part title (基础常识篇) right
+# before the first entry of its part.
+_TOC_ENTRY = re.compile(r"《([^《》,。;:!?，；：！？\s]{2,40})》\s*(?:…|\.{3}|·{3})")
+_TOC_PART = re.compile(r"(?:目录)?([\u4e00-\u9fff]{2,8}篇)(?=《)")
+# A numbered heading run into the text (manual 001): a chapter title, or a numbered title directly
+# followed by its first sub-heading. A leaf heading runs on into its body text with nothing to mark
+# where the title ends, so it is not guessed.
+_RUN_IN_HEADING = re.compile(
+    r"(第[一二三四五六七八九十]+章[:：][^。,，;；:：!?！？]{2,30}?|\d+\.\d+(?:\.\d+)?[^\d。,，;；:：!?！？]{2,30}?)"
+    r"(?=\d+\.\d+)"
+)
+# Lines of the document sites' wrapping, not of the manual.
+_BOILERPLATE = re.compile(r"文档|文檔|评论|評論|下载|下載|温馨提示|溫馨提示|汇报人|\d+/\d+|_第\d+[页頁]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def text_headings(text: str) -> list[str]:
+    """Headings in plain text, in order: numbered lines (第一章, 一、, 1.2, #) and short lines without
+    end punctuation. Used for uploaded sources and, with :func:`manual_headings`, for the manuals."""
+    headings: list[str] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not 2 <= len(line) <= 40 or line[-1] in _END_PUNCT:
+            continue
+        if _NUMBERED_LINE.match(line) or len(line) <= 20:
+            title = line.lstrip("#").strip()
+            if title and title not in headings:
+                headings.append(title)
+    return headings
+
+
+@cache
+def _manual_headings(path: Path) -> tuple[str, ...]:
+    raw = _PINYIN_ARTEFACT.sub("", path.read_text(encoding="utf-8"))
+    found: list[str] = []
+    for title in text_headings(raw):
+        # a heading line has Chinese in it and no bullet or gap inside (those are slide fragments)
+        if len(_CJK.findall(title)) >= 2 and not re.search(r"[•\s,]", title) and not _BOILERPLATE.search(title):
+            found.append(title)
+    found += [m.group(1) for m in _TOC_PART.finditer(raw)]
+    found += [m.group(1) for m in _TOC_ENTRY.finditer(raw)]
+    found += [m.group(1) for m in _RUN_IN_HEADING.finditer(raw)]
+    seen: set[str] = set()
+    unique: list[str] = []
+    for title in found:
+        if normalise(title) not in seen:
+            seen.add(normalise(title))
+            unique.append(title)
+    return tuple(unique)
+
+
+def manual_headings(file: str, manuals_dir: Path) -> list[str]:
+    """The headings found in a shipped manual, in the order they first appear.
+
+    The manuals are scraped documents without markup, so this finds what the layout shows: heading
+    lines (manuals 000 and 002), contents entries and part titles (003), and numbered titles run into
+    the text (001). Whether a heading has text under it is :func:`section_has_text`'s business.
+
+    Args:
+        file: The manual's file name.
+        manuals_dir: Directory holding the manuals.
+
+    Returns:
+        The headings as written in the manual (Traditional characters stay as they are); empty when
+        the file does not exist.
+    """
+    path = manuals_dir / file
+    return list(_manual_headings(path)) if path.is_file() else []

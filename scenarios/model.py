@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from contentio import Problem
 from scenarios.conditions import CONDITIONS
 from scenarios.rubrics import CATEGORIES, SKILL_IDS, rubric_item_ids
 
@@ -32,25 +33,6 @@ _TOP_KEYS = {
     "skills", "persona", "channel", "time_limit_s", "max_turns", "start", "nodes", "endings",
 }
 _NODE_KEYS = {"lines", "references", "rubric", "time_limit_s", "on_timeout", "branches"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a content file.
-
-    Attributes:
-        file: The file name (or ``<data>`` when parsing plain data).
-        path: Where inside the file, e.g. ``nodes.n3.branches[1].to`` (empty for the whole file).
-        message: What is wrong.
-    """
-
-    file: str
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        location = f"{self.file}: {self.path}" if self.path else self.file
-        return f"{location}: {self.message}"
 
 
 class ValidationError(ValueError):

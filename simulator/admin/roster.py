@@ -18,6 +18,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
+from contentio import Problem
 from quizzes.xlsx import MAX_LISTED_ERRORS, SheetError, SheetLimits, control_character, read_sheet, shorten
 
 from ..extensions import db
@@ -59,15 +60,33 @@ MAX_COLUMNS = 30
 MAX_CELL_CHARS = 1000  # the longest field is 100 characters; anything far beyond is not a roster
 
 
+@dataclass(frozen=True)
+class RosterProblem(Problem):
+    """What is wrong with one roster row: ``line`` as Excel numbers it (header = 1), ``path`` the same
+    in words (第 n 行), ``message`` every problem of the row, in Chinese."""
+
+    line: int = 0
+
+    @classmethod
+    def at(cls, line: int, message: str, file: str = "") -> RosterProblem:
+        return cls(file, f"第 {line} 行", message, line)
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.message}"
+
+
 class RosterError(ValueError):
     """The roster file is unusable; ``errors`` lists the problems by row, in Chinese.
 
-    At most :data:`MAX_LISTED_ERRORS` are listed, then one line saying how many more; ``total`` counts all.
+    Row problems are :class:`RosterProblem` (``problems``); a problem of the whole file is a plain
+    message. At most :data:`MAX_LISTED_ERRORS` are listed, then one line saying how many more; ``total``
+    counts all.
     """
 
-    def __init__(self, errors: list[str]):
+    def __init__(self, errors: list[str] | list[Problem]):
         self.total = len(errors)
-        self.errors = errors[:MAX_LISTED_ERRORS]
+        self.problems = [error for error in errors if isinstance(error, Problem)]
+        self.errors = [str(error) for error in errors[:MAX_LISTED_ERRORS]]
         if self.total > MAX_LISTED_ERRORS:
             more = self.total - MAX_LISTED_ERRORS
             self.errors.append(f"……另有 {more} 处问题未列出(只列出前 {MAX_LISTED_ERRORS} 处)。")
@@ -172,7 +191,7 @@ def parse_roster(filename: str, data: bytes, max_rows: int = 5000) -> list[Roste
     if len(table) - 1 > max_rows:
         raise RosterError([f"一次最多导入 {max_rows} 行,本文件有 {len(table) - 1} 行,请拆分后导入。"])
 
-    errors: list[str] = []
+    errors: list[Problem] = []
     rows: list[RosterRow] = []
     seen: dict[str, int] = {}
     for line, raw in enumerate(table[1:], start=2):
@@ -185,7 +204,7 @@ def parse_roster(filename: str, data: bytes, max_rows: int = 5000) -> list[Roste
             if (found := control_character(cell[key]))
         ]
         if controls:
-            errors.append(f"第 {line} 行:" + ";".join(controls) + ",请删除后再导入。")
+            errors.append(RosterProblem.at(line, ";".join(controls) + ",请删除后再导入。", filename))
             continue
         problems = [f"{COLUMN_LABELS[key]}为空" for key in REQUIRED if not cell[key]]
         if cell["username"] and not USERNAME_RE.match(cell["username"]):
@@ -208,7 +227,7 @@ def parse_roster(filename: str, data: bytes, max_rows: int = 5000) -> list[Roste
         elif key:
             seen[key] = line
         if problems:
-            errors.append(f"第 {line} 行:" + ";".join(problems) + "。")
+            errors.append(RosterProblem.at(line, ";".join(problems) + "。", filename))
         elif role is not None:
             rows.append(
                 RosterRow(

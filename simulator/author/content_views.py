@@ -40,6 +40,7 @@ def _question_page(form: qa.QuestionForm, status: int = 200, *, error: str = "",
         "author/question.html",
         f=form,
         c=qa.choices(),
+        sections=service.known_sections(),
         error=error,
         preview=preview,
         history=qa.versions("question", form.key) if form.key else [],
@@ -61,7 +62,7 @@ def questions():
 def new_question():
     """A blank question of the chosen type."""
     qtype = request.args.get("type", "single")
-    if qtype not in qa.QUESTION_FORMS:
+    if qtype not in qa.question_forms():
         abort(404)
     return _question_page(qa.question_form({"type": qtype, "difficulty": 1, "topic": request.args.get("topic", "")}))
 
@@ -148,6 +149,7 @@ def _quiz_page(form: qa.QuizForm, status: int = 200, *, error: str = ""):
         "author/quiz.html",
         f=form,
         c=qa.choices(),
+        sections=service.known_sections(),
         error=error,
         history=qa.versions("quiz", form.key) if form.key else [],
         certified=dependants("quiz", form.key) if form.key else [],

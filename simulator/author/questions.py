@@ -24,28 +24,13 @@ from ..extensions import db
 from ..models import ContentPublication, ContentVersion, Origin, User
 from . import sources
 
-# The form of each question type: (key, Chinese label, input kind). A new type is one entry here.
-QUESTION_FORMS: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "single": (
-        ("options", "选项(每行一个,依次为 A、B、C……)", "lines"),
-        ("answer", "正确答案(一个字母,如 C)", "letter"),
-    ),
-    "multiple": (
-        ("options", "选项(每行一个,依次为 A、B、C……)", "lines"),
-        ("answer", "正确答案(字母,用逗号分隔,如 A,C)", "letters"),
-    ),
-    "truefalse": (
-        ("answer", "正确答案", "bool"),
-        ("feedback_true", "选「对」时的反馈", "text"),
-        ("feedback_false", "选「错」时的反馈", "text"),
-    ),
-    "fill": (("accepted", "可接受的答案(每行一个;部分得分写作 答案 | 0.5 | 反馈)", "accepted"),),
-    "ordering": (("items", "步骤(每行一个,按正确顺序;学员看到的是打乱后的顺序)", "lines"),),
-    "short": (
-        ("reference", "参考答案", "area"),
-        ("key_points", "要点(每行一个;可写作 要点 | 关键词1,关键词2)", "points"),
-    ),
-}
+
+def question_forms() -> dict[str, tuple[tuple[str, str, str], ...]]:
+    """The form of each registered question type: ``(key, Chinese label, input kind)`` per field
+    (``Question.form_fields``; a new type brings its own)."""
+    return {name: kind.form_fields for name, kind in QUESTION_TYPES.items()}
+
+
 COMMON_KEYS = ("id", "type", "stem", "explanation", "topic", "difficulty", "source")
 MODE_LABELS = {"practice": "练习", "assessment": "考核"}
 
@@ -67,7 +52,7 @@ class QuestionForm:
 
     @property
     def spec(self) -> tuple[tuple[str, str, str], ...]:
-        return QUESTION_FORMS.get(self.type, ())
+        return question_forms().get(self.type, ())
 
     def at(self, path: str) -> list[LintProblem]:
         return [
@@ -174,7 +159,7 @@ def question_form(data: Mapping[str, Any], *, key: str | None = None, base_versi
         "source.file": str(source.get("file") or ""),
         "source.section": str(source.get("section") or ""),
     }
-    spec = QUESTION_FORMS.get(qtype, ())
+    spec = question_forms().get(qtype, ())
     for name, _label, kind in spec:
         values[name] = _text_of(kind, data.get(name))
     known = set(COMMON_KEYS) | {name for name, _label, _kind in spec}
@@ -196,7 +181,7 @@ def question_from_form(form: Any) -> dict[str, Any]:
         "type": qtype,
         "stem": (form.get("stem") or "").strip(),
     }
-    for name, _label, kind in QUESTION_FORMS.get(qtype, ()):
+    for name, _label, kind in question_forms().get(qtype, ()):
         value = _value_of(kind, form.get(name) or "")
         if value not in ("", []):
             data[name] = value
@@ -432,5 +417,5 @@ def choices() -> dict[str, Any]:
         "topics": list(TOPICS),
         "modes": [(m, MODE_LABELS[m]) for m in MODES],
         "manuals": manuals,
-        "forms": QUESTION_FORMS,
+        "forms": question_forms(),
     }

@@ -27,6 +27,7 @@ import scoring
 from scenarios import authoring as scenario_authoring
 from scenarios.linter import check_document
 from scenarios.loader import parse_yaml_text
+from scenarios.manuals import manual_headings, normalise, section_has_text
 from scenarios.model import SCENARIO_ID_RE, Problem, ValidationError
 
 from ..content import ContentItem, current_content, current_version, upsert_content
@@ -594,14 +595,28 @@ def sample_results(draft: ScenarioDraft) -> list[SampleResult]:
 # ------------------------------------------------------------------------------------------------
 
 
-def known_sections() -> dict[str, list[str]]:
-    """Manual file -> section titles already cited by current content (verified by the linter), and
-    every uploaded source with the headings found in it."""
-    sections: dict[str, set[str]] = {}
+@dataclass(frozen=True)
+class SectionChoice:
+    """A heading the section picker offers; ``citable`` is False for a title with no text under it."""
+
+    title: str
+    citable: bool = True
+
+
+def known_sections() -> dict[str, list[SectionChoice]]:
+    """Citable source file -> the headings the section picker offers.
+
+    A shipped manual offers every heading found in it (:func:`scenarios.manuals.manual_headings`) in
+    the manual's order, then any other section current content cites (verified by the linter);
+    a heading with only a title under it (most chapters of manual 003) is marked not citable, so the
+    picker shows it as 仅标题 and the trainer writes ``general`` instead. An uploaded source offers the
+    headings found in it, as uploaded.
+    """
+    cited: dict[str, set[str]] = {}
 
     def add(source: Any) -> None:
         if isinstance(source, dict) and isinstance(source.get("file"), str) and isinstance(source.get("section"), str):
-            sections.setdefault(source["file"], set()).add(source["section"])
+            cited.setdefault(source["file"], set()).add(source["section"])
 
     for kind in ("scenario", "question"):
         for row in current_content(kind):
@@ -609,10 +624,17 @@ def known_sections() -> dict[str, list[str]]:
             add(data.get("source"))
             for extra in data.get("also_sources") or []:
                 add(extra)
-    manuals = sorted(p.name for p in scenarios.MANUALS_DIR.glob("*.txt")) if scenarios.MANUALS_DIR.is_dir() else []
+    manuals_dir = scenarios.MANUALS_DIR
+    manuals = sorted(p.name for p in manuals_dir.glob("*.txt")) if manuals_dir.is_dir() else []
+    sections: dict[str, list[SectionChoice]] = {}
     for name in manuals:
-        sections.setdefault(name, set())
-    for name, titles in sources.uploaded_sections().items():
-        sections.setdefault(name, set()).update(titles)
-    return {name: sorted(values) for name, values in sorted(sections.items())}
+        headings = manual_headings(name, manuals_dir)
+        folded = {normalise(title) for title in headings}
+        headings += sorted(title for title in cited.pop(name, set()) if normalise(title) not in folded)
+        sections[name] = [SectionChoice(title, section_has_text(name, title, manuals_dir)) for title in headings]
+    uploaded = sources.uploaded_sections()
+    for name in sorted(set(cited) | set(uploaded)):
+        titles = cited.get(name, set()) | set(uploaded.get(name, []))
+        sections[name] = [SectionChoice(title) for title in sorted(titles)]
+    return dict(sorted(sections.items()))
 

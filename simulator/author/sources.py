@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 import zipfile
 from dataclasses import dataclass
+
+from scenarios.manuals import text_headings as text_sections
 
 from ..extensions import db
 from ..models import SourceDocument, User, utcnow
@@ -22,11 +23,6 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_TEXT_CHARS = 2_000_000
 KINDS = {".txt": "txt", ".docx": "docx", ".pdf": "pdf"}
 _HEADING_STYLES = ("heading", "title", "标题")
-_NUMBERED = re.compile(
-    r"^(第[一二三四五六七八九十百零\d]+[章节条部分篇]|[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]"
-    r"|\d+(\.\d+)*[、.．\s]|#+\s)"
-)
-_END_PUNCT = "。,,;;::!!??、"
 
 
 class SourceError(ValueError):
@@ -49,20 +45,6 @@ def _decode_text(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise SourceError("无法识别文本编码,请另存为 UTF-8 编码的 .txt 文件。")
-
-
-def text_sections(text: str) -> list[str]:
-    """Headings in plain text: numbered lines (第一章, 一、, 1.2, #) and short lines without end punctuation."""
-    sections: list[str] = []
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not 2 <= len(line) <= 40 or line[-1] in _END_PUNCT:
-            continue
-        if _NUMBERED.match(line) or len(line) <= 20:
-            title = line.lstrip("#").strip()
-            if title and title not in sections:
-                sections.append(title)
-    return sections
 
 
 def _docx(data: bytes) -> Extracted:

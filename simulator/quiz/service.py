@@ -7,7 +7,6 @@ the pure ``quizzes`` package.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import secrets
 import time
@@ -33,13 +32,8 @@ from quizzes import (
     GradeResult,
     ItemResponse,
     ItemStats,
-    MultipleChoice,
-    Ordering,
     Question,
     QuizDefinition,
-    ShortAnswer,
-    SingleChoice,
-    TrueFalse,
     analyse,
     draw,
     export_gift,
@@ -51,7 +45,7 @@ from quizzes import (
     parse_gift,
     question_from_dict,
 )
-from quizzes.types import LETTERS, Scorer, parse_bool, parse_letters
+from quizzes.types import LETTERS, Scorer
 from quizzes.xlsx import SheetLimits
 
 from ..content import ContentItem, LocalEdit, SyncReport, current_content, local_edits, take_shipped, upsert_content
@@ -344,23 +338,7 @@ def parse_response(drawn: DrawnQuestion, form: Mapping[str, Any], getlist: Any) 
         single: a letter; multiple: sorted letters; truefalse: bool or None; fill/short: the text;
         ordering: the item texts in the trainee's order ("" for a slot not chosen yet).
     """
-    question = drawn.question
-    if isinstance(question, SingleChoice):
-        value = str(form.get("answer", "")).strip().upper()
-        return value if value and value in LETTERS[: len(question.options)] else None
-    if isinstance(question, MultipleChoice):
-        letters = parse_letters([str(v) for v in getlist("answer")]) or []
-        return [item for item in letters if LETTERS.index(item) < len(question.options)]
-    if isinstance(question, TrueFalse):
-        return parse_bool(str(form.get("answer", "")))
-    if isinstance(question, Ordering):
-        shown = drawn.shown_items()
-        order = []
-        for value in getlist("order")[: len(shown)]:
-            text = str(value).strip()
-            order.append(shown[int(text)] if text.isdigit() and int(text) < len(shown) else "")
-        return order + [""] * (len(shown) - len(order))
-    return str(form.get("answer", ""))[:4000]
+    return drawn.parse_response(form, getlist)
 
 
 def save_answer(attempt: QuizAttempt, position: int, response: Any, *, now: datetime | None = None) -> QuizAnswer:
@@ -384,7 +362,7 @@ def save_answer(attempt: QuizAttempt, position: int, response: Any, *, now: date
     if not 0 <= position < len(drawn):
         raise QuizError("题目不存在。", 404)
     item = drawn[position]
-    if isinstance(item.question, ShortAnswer):
+    if item.question.graded_on_submit:
         fraction, result = None, None
     else:
         grade = item.grade(response)
@@ -463,20 +441,9 @@ def lock_attempt(attempt: QuizAttempt) -> None:
 # -- presenting -------------------------------------------------------------------------------------
 def response_text(drawn: DrawnQuestion, response: Any) -> str:
     """The trainee's answer as the results page shows it (Chinese)."""
-    question = drawn.question
     if not has_content(response):
         return "未作答"
-    if isinstance(question, SingleChoice):
-        index = LETTERS.find(str(response))
-        return f"{response}. {question.options[index]}" if 0 <= index < len(question.options) else "未作答"
-    if isinstance(question, MultipleChoice):
-        letters = [c for c in response if LETTERS.index(c) < len(question.options)]
-        return ";".join(f"{c}. {question.options[LETTERS.index(c)]}" for c in letters) or "未作答"
-    if isinstance(question, TrueFalse):
-        return "对" if response else "错"
-    if isinstance(question, Ordering):
-        return " → ".join(v or "(空)" for v in response)
-    return str(response)
+    return drawn.question.describe_response(response)
 
 
 @dataclass
@@ -553,7 +520,7 @@ def bank_overview() -> BankOverview:
         rows=rows,
         questions={t: sorted(by_topic[t], key=lambda q: q.id) for t in topics},
         without_source=sum(1 for q in bank if q.source is None),
-        not_exported_to_gift=sum(1 for q in bank if q.type_name in ("ordering", "short")),
+        not_exported_to_gift=sum(1 for q in bank if not q.exports_to_gift),
     )
 
 
@@ -775,20 +742,11 @@ def attempt_data(attempt: QuizAttempt, versions: dict[str, Question] | None = No
 
 def _as_given(drawn: DrawnQuestion) -> Question:
     """A drawn choice question with its options and key back in the bank's order of that version."""
-    question = drawn.question
-    if not isinstance(question, SingleChoice | MultipleChoice) or not drawn.permutation:
-        return question
-    options = [""] * len(question.options)
-    for shown, original in enumerate(drawn.permutation):
-        options[original] = question.options[shown]
-    keys = question.answer if isinstance(question, MultipleChoice) else [question.answer]
-    original_keys = sorted(LETTERS[drawn.permutation[LETTERS.index(k)]] for k in keys)
-    answer = original_keys if isinstance(question, MultipleChoice) else original_keys[0]
-    return dataclasses.replace(question, options=options, answer=answer, weights=None, option_feedback=None)
+    return drawn.as_given()
 
 
 def _version_key(drawn: DrawnQuestion, versions: dict[str, Question] | None) -> str:
-    if versions is None or not isinstance(drawn.question, SingleChoice | MultipleChoice):
+    if versions is None or not drawn.question.has_choice_options:
         return drawn.id
     given = _as_given(drawn)
     current = versions.get(drawn.id)
@@ -819,17 +777,18 @@ def item_analysis(site_id: int | None, quiz_key: str = "") -> Analysis:
     versions: dict[str, Question] = {q.id: q for q in bank}
     data = [attempt_data(a, versions) for a in used]
     option_letters = {
-        key: LETTERS[: len(q.options)] for key, q in versions.items() if isinstance(q, SingleChoice | MultipleChoice)
+        key: LETTERS[: len(q.options)]
+        for key, q in versions.items()
+        if q.has_choice_options  # type: ignore[attr-defined]
     }
     stats = analyse(data, options=option_letters)
     rows = []
     for qid, item in stats.items():
         question = versions.get(qid)
         options = []
-        if isinstance(question, SingleChoice | MultipleChoice):
-            keys = set(question.answer) if isinstance(question, MultipleChoice) else {question.answer}
-            for index, text in enumerate(question.options):
-                letter = LETTERS[index]
+        if question is not None and question.has_choice_options:
+            keys = set(question.answer_keys())
+            for letter, text in question.lettered_options():  # type: ignore[attr-defined]
                 options.append(
                     (
                         letter,
