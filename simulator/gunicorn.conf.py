@@ -13,6 +13,7 @@ waits for it. Environment:
 
 from __future__ import annotations
 
+import gc
 import os
 
 import gunicorn.http.wsgi
@@ -52,6 +53,11 @@ def on_starting(server):
 
     server.log.info("warming the scoring model before forking workers")
     warm_up_scoring()
+    # Move everything loaded so far (the app, the model's Python objects) out of the collector's reach:
+    # a collection in a worker would otherwise write to those objects' headers and copy their pages
+    # into the worker's private memory (Python's gc.freeze documentation recommends this before fork).
+    gc.collect()
+    gc.freeze()
     server.log.info("scoring model ready")
 
 
