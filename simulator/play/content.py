@@ -8,6 +8,7 @@ without trusting the browser.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from threading import Lock
 
 from flask import current_app
@@ -21,24 +22,31 @@ _scenario_cache: OrderedDict[tuple, Scenario] = OrderedDict()
 _scenario_lock = Lock()
 
 
+def _cached(cache_key: tuple, build: Callable[[], Scenario]) -> Scenario:
+    """The scenario under ``cache_key``, built (outside the lock) and kept on a miss; least recent evicted."""
+    with _scenario_lock:
+        cached = _scenario_cache.get(cache_key)
+        if cached is not None:
+            _scenario_cache.move_to_end(cache_key)
+            return cached
+    scenario = build()
+    with _scenario_lock:
+        _scenario_cache[cache_key] = scenario
+        while len(_scenario_cache) > _CACHE_SIZE:
+            _scenario_cache.popitem(last=False)
+    return scenario
+
+
 def scenario_of(content: ContentVersion) -> Scenario:
     """Rebuild (once per process and content row) the scenario an attempt plays.
 
     Content rows never change once written; the key is the row id with the content's key and version,
     so two databases (tests, or a restored backup) whose row ids differ never share an entry.
     """
-    cache_key = (content.id, content.key, content.version)
-    with _scenario_lock:
-        cached = _scenario_cache.get(cache_key)
-        if cached is not None:
-            _scenario_cache.move_to_end(cache_key)
-            return cached
-    scenario = Scenario.from_dict(content.data, file=content.source_path or content.key)
-    with _scenario_lock:
-        _scenario_cache[cache_key] = scenario
-        while len(_scenario_cache) > _CACHE_SIZE:
-            _scenario_cache.popitem(last=False)
-    return scenario
+    return _cached(
+        (content.id, content.key, content.version),
+        lambda: Scenario.from_dict(content.data, file=content.source_path or content.key),
+    )
 
 
 def attempt_scenario(attempt: Attempt) -> Scenario:
@@ -49,18 +57,10 @@ def attempt_scenario(attempt: Attempt) -> Scenario:
     reply needs the scenario twice (to score, then to render), so this saves two reads of the
     largest row a reply touches.
     """
-    cache_key = (attempt.content_id, "attempt", attempt.scenario_key, attempt.scenario_version)
-    with _scenario_lock:
-        cached = _scenario_cache.get(cache_key)
-        if cached is not None:
-            _scenario_cache.move_to_end(cache_key)
-            return cached
-    scenario = scenario_of(attempt.content)
-    with _scenario_lock:
-        _scenario_cache[cache_key] = scenario
-        while len(_scenario_cache) > _CACHE_SIZE:
-            _scenario_cache.popitem(last=False)
-    return scenario
+    return _cached(
+        (attempt.content_id, "attempt", attempt.scenario_key, attempt.scenario_version),
+        lambda: scenario_of(attempt.content),
+    )
 
 
 def time_scale() -> float:
