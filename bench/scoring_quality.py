@@ -25,7 +25,10 @@ path), ``requires`` checked alone (see ``scoring.pipeline._requirement_met``), a
 checked with partly done clauses learned half positive, half negative; with how often each item is
 credited by what the graders said of it.
 
-Run: .venv/bin/python bench/scoring_quality.py [--folds 5] [--extra DIR | --ablate-partial]
+``--extra-weight W`` adds DIR's replies at sample weight W too, ``--extra-drop-kind K`` without kind K.
+
+Run: .venv/bin/python bench/scoring_quality.py [--folds 5] [--extra DIR [--extra-weight W] [--extra-drop-kind K]
+     | --ablate-partial]
 """
 
 from __future__ import annotations
@@ -73,11 +76,20 @@ def _similarity(store, reply: str, references) -> float:
     return float((refs @ vec).max()) if len(refs) else 0.0
 
 
-def _compare_extra(corpus, bank, nodes, store, directory: Path, folds: int) -> int:
+def _compare_extra(corpus, bank, nodes, store, directory: Path, folds: int, weights=(), drop_kinds=()) -> int:
     extra = [e for e in load_corpus(directory) if (e.scenario, e.node) in nodes]
-    print(f"另加 {directory}: {len(extra)} 条回复;测试折只含原语料的回复,两种训练集用同样的折")
-    names = ("corpus", f"corpus+{directory.name}")
-    return _compare(corpus, bank, nodes, store, folds, {names[0]: (), names[1]: extra}, {})
+    print(f"另加 {directory}: {len(extra)} 条回复;测试折只含原语料的回复,各训练集用同样的折")
+    variants: dict = {"corpus": (), f"+{directory.name}": extra}
+    options: dict = {}
+    for weight in weights:
+        name = f"+{directory.name}×{weight:g}"
+        variants[name] = extra
+        options[name] = {"weights": {e.id: weight for e in extra}}
+    if drop_kinds:
+        kept = [e for e in extra if e.kind not in drop_kinds]
+        variants[f"+{directory.name}-{'-'.join(drop_kinds)}"] = kept
+        print(f"  不含 {', '.join(drop_kinds)}: {len(kept)} 条")
+    return _compare(corpus, bank, nodes, store, folds, variants, options)
 
 
 def _compare_partial(corpus, bank, nodes, store, folds: int) -> int:
@@ -104,7 +116,7 @@ def _compare(corpus, bank, nodes, store, folds: int, variants: dict, options: di
     for part in ("all", "complaint", "emergency", "inquiry"):
         for name in names:
             subset = [r for r in rows[name] if part == "all" or r.category == part]
-            print(f"{part:<10} {name:<22} {figures(subset).line()}")
+            print(f"{part:<10} {name:<30} {figures(subset).line()}")
     print("\n== 条目记满分的比例:评分员记为 做到 / 部分做到 / 没做到 的回复中")
     partial_items = {i for e in corpus for i in e.partial_items}
     for item in sorted(partial_items):
@@ -112,7 +124,7 @@ def _compare(corpus, bank, nodes, store, folds: int, variants: dict, options: di
             credit = item_credit(*runs[name], item)
             if credit["partly"][1] < 20:
                 break
-            print(f"  {item:<14} {name:<22} " + "  ".join(
+            print(f"  {item:<14} {name:<30} " + "  ".join(
                 f"{key} {c}/{n} ({c / max(1, n):.0%})" for key, (c, n) in credit.items()))
     wins = {name: 0 for name in names}
     print("\n== 每个情景的 pairwise(同一批测试回复)")
@@ -133,6 +145,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--extra", type=Path, help="另一批评分回复的目录:同一折上比较加与不加")
+    parser.add_argument("--extra-weight", type=float, action="append", default=[],
+                        help="再比较以这个样本权重加入(可重复)")
+    parser.add_argument("--extra-drop-kind", action="append", default=[],
+                        help="再比较去掉这类(kind)回复后加入(可重复)")
     parser.add_argument("--ablate-partial", action="store_true",
                         help="同一折上比较部分完成条目的两种学法(当正例 / 半正半负)")
     args = parser.parse_args()
@@ -142,7 +158,8 @@ def main() -> int:
     corpus, bank = load_corpus(), load_clauses()
     print(f"语料 {len(corpus)} 条回复({len({(e.scenario, e.node) for e in corpus})} 个节点),子句库 {len(bank)} 条")
     if args.extra is not None:
-        return _compare_extra(corpus, bank, nodes, store, args.extra, args.folds)
+        return _compare_extra(corpus, bank, nodes, store, args.extra, args.folds, args.extra_weight,
+                              tuple(args.extra_drop_kind))
     if args.ablate_partial:
         return _compare_partial(corpus, bank, nodes, store, args.folds)
 

@@ -556,6 +556,9 @@ _OPTIONS_FIELD = ("options", "选项(每行一个,依次为 A、B、C……)", "
 # -- choice types -----------------------------------------------------------------------------------
 @dataclass
 class _ChoiceQuestion(Question):
+    type_keys: ClassVar[tuple[str, ...]] = ("options", "answer", "weights", "option_feedback")
+    preview_partial: ClassVar[str] = "author/kinds/choice_preview.html"
+
     options: list[str] = field(default_factory=list)
     weights: list[float] | None = None
     option_feedback: list[str] | None = None
@@ -680,14 +683,12 @@ class SingleChoice(_ChoiceQuestion):
     """
 
     type_name: ClassVar[str] = "single"
-    type_keys: ClassVar[tuple[str, ...]] = ("options", "answer", "weights", "option_feedback")
     label: ClassVar[str] = "单选"
     form_fields: ClassVar[tuple[tuple[str, str, str], ...]] = (
         _OPTIONS_FIELD,
         ("answer", "正确答案(一个字母,如 C)", "letter"),
     )
     take_partial: ClassVar[str] = "quiz/kinds/single_take.html"
-    preview_partial: ClassVar[str] = "author/kinds/choice_preview.html"
 
     answer: str = "A"
 
@@ -783,7 +784,6 @@ class MultipleChoice(_ChoiceQuestion):
     """
 
     type_name: ClassVar[str] = "multiple"
-    type_keys: ClassVar[tuple[str, ...]] = ("options", "answer", "weights", "option_feedback")
     label: ClassVar[str] = "多选"
     take_hint: ClassVar[str] = "(多选:选对得分,选错扣分,最低 0 分)"
     choice_input: ClassVar[str] = "checkbox"
@@ -792,7 +792,6 @@ class MultipleChoice(_ChoiceQuestion):
         ("answer", "正确答案(字母,用逗号分隔,如 A,C)", "letters"),
     )
     take_partial: ClassVar[str] = "quiz/kinds/multiple_take.html"
-    preview_partial: ClassVar[str] = "author/kinds/choice_preview.html"
 
     answer: list[str] = field(default_factory=list)
 

@@ -214,7 +214,7 @@ def _build_rows(
 
 
 def _fit_classifiers(x, targets: dict[str, np.ndarray], labels: Sequence[str], rows: np.ndarray,
-                     partial_as_half: bool = False):
+                     partial_as_half: bool = False, row_weight: np.ndarray | None = None):
     """One logistic classifier per label over the clause rows ``rows``.
 
     A clause of a partly done item (target 0.5: a dispatch without the arrival time the item
@@ -237,10 +237,12 @@ def _fit_classifiers(x, targets: dict[str, np.ndarray], labels: Sequence[str], r
         half = np.flatnonzero(values == 0.5)
         inputs = sub[known]
         sample_weight = np.where(values == 0.5, 0.5, 1.0)
+        if row_weight is not None:
+            sample_weight = sample_weight * row_weight[rows][known]
         if partial_as_half and len(half):
             inputs = sparse.vstack([inputs, inputs[half]], format="csr")
             y = np.concatenate([y, np.zeros(len(half), dtype=bool)])
-            sample_weight = np.concatenate([sample_weight, np.full(len(half), 0.5)])
+            sample_weight = np.concatenate([sample_weight, sample_weight[half]])
         clf = SGDClassifier(
             loss="log_loss", alpha=SGD_ALPHA, class_weight="balanced", max_iter=15, tol=1e-3, random_state=0
         )
@@ -317,7 +319,7 @@ def _off_topic_inputs(examples, nodes, fold_models, store, probe, labels, thresh
     return (np.array(rows) if rows else np.zeros((0, width))), np.array(grades)
 
 
-def _fit_grade_networks(inputs: np.ndarray, grades: np.ndarray) -> list:
+def _fit_grade_networks(inputs: np.ndarray, grades: np.ndarray, sample_weight: np.ndarray | None = None) -> list:
     """Small ReLU networks mapping a reply's grade input to its 0-3 grade, one per seed.
 
     Averaging a few seeds steadies the prediction; early stopping on a held-out tenth and an L2
@@ -329,7 +331,10 @@ def _fit_grade_networks(inputs: np.ndarray, grades: np.ndarray) -> list:
                            early_stopping=True, random_state=seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            net.fit(inputs, grades)
+            if sample_weight is None or np.all(sample_weight == 1.0):
+                net.fit(inputs, grades)
+            else:
+                net.fit(inputs, grades, sample_weight=sample_weight)
         w1, w2 = net.coefs_
         b1, b2 = net.intercepts_
         layers.append((w1.astype(np.float64), b1.astype(np.float64), w2[:, 0].astype(np.float64), float(b2[0])))
@@ -413,6 +418,7 @@ def train(
     *,
     log=None,
     partial_as_half: bool = False,
+    weights: dict[str, float] | None = None,
 ) -> ScorerModel:
     """Fit the whole scorer on ``examples`` (replies at library nodes) and the clause bank.
 
@@ -429,15 +435,17 @@ def train(
         log: Optional ``print``-like callable for progress.
         partial_as_half: How a partly done item's clauses are learned (see :func:`_fit_classifiers`;
             ``True`` only to measure that way in cross-validation).
+        weights: Example id -> sample weight for its clauses and its grade (1 when absent), to
+            measure a lower weight for another round of replies in cross-validation.
 
     Returns:
         The trained :class:`ScorerModel` (not saved).
     """
     with threadpool_limits(limits=1):
-        return _train(examples, bank, nodes, store, log, partial_as_half)
+        return _train(examples, bank, nodes, store, log, partial_as_half, weights or {})
 
 
-def _train(examples, bank, nodes, store, log, partial_as_half) -> ScorerModel:
+def _train(examples, bank, nodes, store, log, partial_as_half, example_weights) -> ScorerModel:
     started = time.perf_counter()
     say = log or (lambda *a: None)
     version = model_version(examples, bank, store.encoder.name, nodes)
@@ -449,6 +457,8 @@ def _train(examples, bank, nodes, store, log, partial_as_half) -> ScorerModel:
     targets = {label: np.array(rows.targets[label], dtype=np.float64) for label in labels}
     example_of_row = np.array(rows.example)
     groups = np.array(rows.group)
+    weight_of = np.array([example_weights.get(e.id, 1.0) for e in examples] + [1.0])
+    row_weight = weight_of[example_of_row]  # clause-bank rows (example -1) weigh 1
     say(f"  {len(examples)} 条回复,{len(rows.texts)} 个子句,{len(labels)} 个标签,{time.perf_counter() - started:.1f}s")
 
     # Out-of-fold clause probabilities, folds grouped by scenario.
@@ -461,7 +471,7 @@ def _train(examples, bank, nodes, store, log, partial_as_half) -> ScorerModel:
     for _train_idx, test_idx in splitter.split(np.zeros(len(examples)), groups=scenario_of):
         held = set(scenario_of[test_idx])
         fit_rows = np.flatnonzero(~np.isin(groups, list(held)))
-        weights, bias = _fit_classifiers(x, targets, labels, fit_rows, partial_as_half)
+        weights, bias = _fit_classifiers(x, targets, labels, fit_rows, partial_as_half, row_weight)
         test_rows = np.flatnonzero(np.isin(groups, list(held)))
         logits = np.asarray(x[test_rows] @ weights) + bias
         oof[test_rows] = 1 / (1 + np.exp(-np.clip(logits, -30, 30)))
@@ -493,11 +503,13 @@ def _train(examples, bank, nodes, store, log, partial_as_half) -> ScorerModel:
     grades = np.array([e.grade for e in examples], dtype=np.float64)
     extra_inputs, extra_grades = _off_topic_inputs(examples, nodes, fold_models, store, probe, labels, thresholds,
                                                    vectorizer, oof_of)
-    layers = _fit_grade_networks(np.vstack([inputs, extra_inputs]), np.concatenate([grades, extra_grades]))
+    layers = _fit_grade_networks(np.vstack([inputs, extra_inputs]), np.concatenate([grades, extra_grades]),
+                                 np.concatenate([weight_of[:-1], np.ones(len(extra_grades))]))
     say(f"  评分模型拟合完成,{time.perf_counter() - started:.1f}s")
 
     # Final classifiers on everything, with the positive clauses kept as evidence.
-    weights, bias = _fit_classifiers(x, targets, labels, np.arange(len(rows.texts)), partial_as_half)
+    weights, bias = _fit_classifiers(x, targets, labels, np.arange(len(rows.texts)), partial_as_half,
+                                     row_weight)
     ev_rows, ev_labels = [], []
     for j, label in enumerate(labels):
         for r in np.flatnonzero(targets[label] >= 0.5):
