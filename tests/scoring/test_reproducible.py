@@ -59,3 +59,20 @@ def test_an_old_batch_encoded_store_is_not_reused(encoder, tmp_path):
     assert len(store) == 0
     vector = store.get(["您好"])[0]
     assert not np.allclose(vector, 1.0) and abs(float(np.linalg.norm(vector)) - 1) < 1e-2
+
+
+def test_sample_weights_of_one_change_nothing_and_low_weights_loosen_the_fit(encoder, small):
+    corpus, bank, nodes = small
+    store = EmbeddingStore(encoder, None)
+    plain = train(corpus, bank, nodes, store)
+    ones = train(corpus, bank, nodes, store, weights={e.id: 1.0 for e in corpus})
+    assert _fingerprint(ones, corpus, nodes, store) == _fingerprint(plain, corpus, nodes, store)
+
+    top = [e for e in corpus if e.grade == 3]
+    assert len(top) >= 5
+    light = train(corpus, bank, nodes, store, weights={e.id: 0.05 for e in top})
+
+    def mean_score(model):
+        return sum(r.score for r in score_examples(model, top, nodes, store)) / len(top)
+
+    assert mean_score(light) < mean_score(plain) - 1
