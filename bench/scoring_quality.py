@@ -27,17 +27,31 @@ credited by what the graders said of it.
 
 ``--extra-weight W`` adds DIR's replies at sample weight W too, ``--extra-drop-kind K`` without kind K.
 
+``--node-neighbours`` asks whether graded replies at the same node (as trainers' corrections at a new
+scenario would be) should pull a reply's grade towards theirs: after the cross-validation, each reply's
+out-of-fold grade is blended with the similarity-weighted grade of its nearest same-node replies
+(itself excluded; all of them, or 5 drawn at random), the blend's k, weight and similarity floor chosen
+for each scenario on the other scenarios only, and the figures printed beside the model's alone.
+Measured 3 Dec 2026 (3,693 replies, 5 folds): Spearman 0.878 alone, 0.877 with 5 neighbours or with all of
+them (about 25 per node), pairwise 0.944 -> 0.943/0.944, hard negatives 451/471 either way: the
+reply embedding's neighbours tell the grade model nothing it does not already know, so the scorer has
+no such term (trainers' corrections still decide nearly identical replies, ``MEMORY_SIMILARITY``).
+
 Run: .venv/bin/python bench/scoring_quality.py [--folds 5] [--extra DIR [--extra-weight W] [--extra-drop-kind K]
-     | --ablate-partial]
+     | --ablate-partial | --node-neighbours]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
+from scipy.stats import spearmanr
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -55,6 +69,7 @@ from scoring.evaluation import (  # noqa: E402
     scored_rows,
 )
 from scoring.features import prepare  # noqa: E402
+from scoring.model import grade_to_score  # noqa: E402
 from scoring.train import default_store, library_nodes, train  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "eval" / "replies_v1.jsonl"
@@ -141,6 +156,58 @@ def _compare(corpus, bank, nodes, store, folds: int, variants: dict, options: di
     return 0
 
 
+def _blend(examples, results, vectors, pools, k: int, weight: float, floor: float) -> list[float]:
+    """Scores with each model grade pulled towards the similarity-weighted grade of its ``k`` nearest
+    same-node replies (similarity above ``floor``); blocker and fact caps kept as they were."""
+    grades = np.array([e.grade for e in examples], dtype=float)
+    out = []
+    for i, result in enumerate(results):
+        grade = result.grade
+        if pools[i]:
+            pool = np.array(pools[i])
+            sims = vectors[pool] @ vectors[i]
+            top = np.argsort(-sims)[:k]
+            pull = np.maximum(sims[top] - floor, 0.0)
+            if pull.sum() > 0:
+                neighbour_grade = float((pull * grades[pool[top]]).sum() / pull.sum())
+                alpha = weight * float(np.clip((sims[top].max() - floor) / (1 - floor), 0, 1))
+                grade = (1 - alpha) * grade + alpha * neighbour_grade
+        score = grade_to_score(grade)
+        out.append(float(score if result.decided_by == "model" else min(score, result.score)))
+    return out
+
+
+def _node_neighbours(examples, results, store, category) -> None:
+    vectors = store.get([prepare(e.reply).whole or e.reply for e in examples])
+    at_node: dict = {}
+    for i, e in enumerate(examples):
+        at_node.setdefault((e.scenario, e.node), []).append(i)
+    grid = list(itertools.product((3, 5, 10), (0.3, 0.5, 0.7, 0.9), (0.5, 0.6, 0.7)))
+    truth = np.array([e.grade for e in examples])
+    rng = np.random.default_rng(0)
+    print("\n== 同一节点已评回复的近邻:模型的折外评分与近邻评分混合(参数按其余情景选定)")
+    for available in (5, None):
+        pools = []
+        for i, e in enumerate(examples):
+            pool = [j for j in at_node[(e.scenario, e.node)] if j != i]
+            if available is not None and len(pool) > available:
+                pool = [int(j) for j in rng.choice(pool, size=available, replace=False)]
+            pools.append(pool)
+        blended = {params: _blend(examples, results, vectors, pools, *params) for params in grid}
+        final, chosen = [0.0] * len(examples), set()
+        for scenario in sorted({e.scenario for e in examples}):
+            outside = np.array([e.scenario != scenario for e in examples])
+            best = max(grid, key=lambda p: spearmanr(truth[outside], np.array(blended[p])[outside])[0])
+            chosen.add(best)
+            for i, e in enumerate(examples):
+                if e.scenario == scenario:
+                    final[i] = blended[best][i]
+        rows = [Scored(f"{e.scenario}/{e.node}", e.grade, s, len(e.reply), e.kind, bool(r.blockers), category(e))
+                for e, r, s in zip(examples, results, final, strict=True)]
+        label = "全部" if available is None else f"随机 {available} 条"
+        print(f"+近邻({label:<6}) {figures(rows).line()}  选定 (k, 权重, 相似度下限): {sorted(chosen)}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
@@ -151,6 +218,8 @@ def main() -> int:
                         help="再比较去掉这类(kind)回复后加入(可重复)")
     parser.add_argument("--ablate-partial", action="store_true",
                         help="同一折上比较部分完成条目的两种学法(当正例 / 半正半负)")
+    parser.add_argument("--node-neighbours", action="store_true",
+                        help="交叉验证后比较:与同一节点已评回复的近邻混合评分")
     args = parser.parse_args()
     encoder = get_encoder()
     store = default_store(encoder)
@@ -178,6 +247,10 @@ def main() -> int:
         part = [r for r in rows if r.category == cat]
         if part:
             print(f"  {cat:<14} {figures(part).line()}")
+    if args.node_neighbours:
+        _node_neighbours(examples, results, store, lambda e: category[(e.scenario, e.node)])
+        store.save()
+        return 0
 
     started = time.perf_counter()
     model = train(corpus, bank, nodes, store)
