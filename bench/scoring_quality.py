@@ -48,6 +48,7 @@ import itertools
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -177,7 +178,8 @@ def _blend(examples, results, vectors, pools, k: int, weight: float, floor: floa
     return out
 
 
-def _node_neighbours(examples, results, store, category) -> None:
+def _node_neighbours(examples, results, rows: list[Scored], store) -> None:
+    """The blend of ``_blend`` on the cross-validated ``examples``/``results`` (``rows``: their scored rows)."""
     vectors = store.get([prepare(e.reply).whole or e.reply for e in examples])
     at_node: dict = {}
     for i, e in enumerate(examples):
@@ -202,10 +204,9 @@ def _node_neighbours(examples, results, store, category) -> None:
             for i, e in enumerate(examples):
                 if e.scenario == scenario:
                     final[i] = blended[best][i]
-        rows = [Scored(f"{e.scenario}/{e.node}", e.grade, s, len(e.reply), e.kind, bool(r.blockers), category(e))
-                for e, r, s in zip(examples, results, final, strict=True)]
+        blended_rows = [replace(row, score=score) for row, score in zip(rows, final, strict=True)]
         label = "全部" if available is None else f"随机 {available} 条"
-        print(f"+近邻({label:<6}) {figures(rows).line()}  选定 (k, 权重, 相似度下限): {sorted(chosen)}")
+        print(f"+近邻({label:<6}) {figures(blended_rows).line()}  选定 (k, 权重, 相似度下限): {sorted(chosen)}")
 
 
 def main() -> int:
@@ -248,7 +249,7 @@ def main() -> int:
         if part:
             print(f"  {cat:<14} {figures(part).line()}")
     if args.node_neighbours:
-        _node_neighbours(examples, results, store, lambda e: category[(e.scenario, e.node)])
+        _node_neighbours(examples, results, rows, store)
         store.save()
         return 0
 
