@@ -30,6 +30,9 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 CORPUS_DIR = DATA_DIR / "corpus"
 CLAUSES_DIR = DATA_DIR / "clauses"
 BLOCKER_IDS = ("shirk", "blame", "threat", "insult", "unsafe")
+# The clause label of a wrong fact (a corpus line's ``wrong_fact`` span): an invented rule, a wrong
+# amount, document or step. Learned like a blocker, over every node.
+FACT_LABEL = "wrong_fact"
 MAX_GRADE = 3
 
 

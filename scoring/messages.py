@@ -51,6 +51,8 @@ FEEDBACK_SEMANTIC_LOW = "与参考答复的意思差距较大,请对照参考答
 FEEDBACK_WRONG_NUMBER = "答复中的“{span}”与标准答复不符,请核实后再答。"
 FEEDBACK_WRONG_FACT = "“{span}”说得不对,手册的规定是:{label}。"
 FEEDBACK_LIST_SEP = "、"
+FACT_LEARNED = "手册里没有这样的规定,和已标注的错误说法相近,请核对手册后再答"
+FEEDBACK_WRONG_FACT_LEARNED = "“{span}”{label}。"
 FACT_REFERENCE_AMOUNT = "参考答复给出的金额是 {amounts}"
 
 

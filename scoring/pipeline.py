@@ -10,7 +10,9 @@ For every blocker, in order (the first stage that fires decides):
 
 For every rubric item: ``classifier`` (items the corpus labels) → ``exemplar``/``keyword`` (items
 no classifier knows: the rubric's own cues) → ``reference`` (answer items matched to a reference) →
-missed. Node facts are checked explicitly (``fact:<id>``). The score is the grade model's prediction
+missed. Node facts are checked explicitly (``fact:<id>``), and the ``wrong_fact`` classifier, trained
+on the corpus's wrong-fact spans, flags invented rules no node declares (``fact:wrong_fact``).
+The score is the grade model's prediction
 (fitted on the corpus grades, mapped to 0-100 by :func:`scoring.model.grade_to_score`), capped by the
 blockers (any blocker: 不合格) and by a wrong fact (at most 合格). ``decided_by`` names the stage that
 set the final score: ``rule:<id>`` / ``blocker:<id>`` / ``fact:<id>`` / ``model`` / ``default``.
@@ -35,6 +37,7 @@ import yaml
 from scoring import messages
 from scoring.bands import band_for
 from scoring.builtin_rubrics import BLOCKER_CATEGORIES, RUBRICS
+from scoring.corpus import FACT_LABEL
 from scoring.encoder import Encoder
 from scoring.features import FIGURES, PreparedReply, prepare, similarity_figures
 from scoring.model import ScorerModel, grade_to_score, node_key
@@ -170,7 +173,7 @@ def analyse(
         else SemanticMatch(-1, "", 0.0, 0.0)
     )
 
-    wrong_facts = _wrong_facts(prepared, rubric, refs)
+    wrong_facts = _wrong_facts(prepared, rubric, refs) + _learned_wrong_facts(model, prepared, clause_vecs, probs)
     hits, misses = [], []
     for item in rubric.items:
         hit = _item_hit(model, encoder, item, prepared, clause_vecs, probs, precision, wrong_facts)
@@ -441,7 +444,7 @@ def _wrong_facts(prepared: PreparedReply, rubric: Rubric, references: Sequence[s
                 span = prepared.reply[match.start() : match.end()]
                 stated = sorted({m.group(1) + m.group(3) for m in ref_money})
                 label = messages.FACT_REFERENCE_AMOUNT.format(amounts="、".join(stated))
-                wrong.append(WrongFact("reference_amount", label, span, match.start(), match.end()))
+                wrong.append(WrongFact("reference_amount", label, span, match.start(), match.end(), stage="reference"))
                 break
     for fact in rubric.facts:
         hit = None
@@ -467,6 +470,35 @@ def _wrong_facts(prepared: PreparedReply, rubric: Rubric, references: Sequence[s
             start, end = hit
             wrong.append(WrongFact(fact.id, fact.label, prepared.reply[start:end], start, end))
     return wrong
+
+
+def _learned_wrong_facts(
+    model: ScorerModel, prepared: PreparedReply, clause_vecs: np.ndarray, probs: np.ndarray
+) -> list[WrongFact]:
+    """A clause the ``wrong_fact`` classifier reads as a wrong fact (an invented rule, amount or step).
+
+    Trained on the corpus's wrong-fact spans, it knows no node's facts: it flags the clause most
+    like the labelled wrong statements ("按规定经理不接待业主投诉"), with its neighbours that also
+    reach the threshold, when its probability reaches the threshold at which at most 2 % of good
+    replies are flagged out of fold (``FACT_GOOD_SHARE`` in :mod:`scoring.train`). The evidence is
+    the nearest labelled wrong statement.
+    """
+    if not model.has_label(FACT_LABEL) or not len(prepared.clauses):
+        return []
+    column = probs[:, model.column(FACT_LABEL)]
+    index = int(np.argmax(column))
+    if column[index] < model.threshold(FACT_LABEL):
+        return []
+    threshold = model.threshold(FACT_LABEL)
+    first = last = index
+    while first > 0 and column[first - 1] >= threshold:
+        first -= 1
+    while last + 1 < len(column) and column[last + 1] >= threshold:
+        last += 1
+    start, end = prepared.clauses[first].start, prepared.clauses[last].end
+    span = prepared.reply[start:end]
+    return [WrongFact(FACT_LABEL, messages.FACT_LEARNED, span, start, end, stage="classifier",
+                      evidence=_evidence(model, FACT_LABEL, clause_vecs[index]))]
 
 
 def tone_of(text: str, blockers: list[BlockerHit]) -> Tone:
@@ -523,7 +555,8 @@ def compose_feedback(band: str, analysis: Analysis, tone: Tone) -> str:
     for blocker in analysis.blockers:
         parts.append(messages.FEEDBACK_BLOCKER.format(label=blocker.label, span=blocker.span, reason=blocker.reason))
     for fact in analysis.wrong_facts:
-        parts.append(messages.FEEDBACK_WRONG_FACT.format(span=fact.span, label=fact.label))
+        text = messages.FEEDBACK_WRONG_FACT_LEARNED if fact.stage == "classifier" else messages.FEEDBACK_WRONG_FACT
+        parts.append(text.format(span=fact.span, label=fact.label))
     done = [h.label for h in analysis.hits if h.credit >= 1.0]
     if done:
         parts.append(messages.FEEDBACK_DONE.format(items=messages.FEEDBACK_LIST_SEP.join(done)))

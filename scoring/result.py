@@ -91,13 +91,21 @@ class BlockerHit:
 
 @dataclass(frozen=True, slots=True)
 class WrongFact:
-    """A fact of the node stated wrongly: ``span`` in the reply, ``label`` what the manual says."""
+    """A fact stated wrongly: ``span`` in the reply, ``label`` what the manual says.
+
+    ``stage`` is what found it: ``declared`` (a node fact's ``accept``/``wrong``), ``reference`` (an
+    amount no reference states) or ``classifier`` (the learned ``wrong_fact`` classifier, which knows
+    no node's facts: ``label`` then says to check the manual and ``evidence`` is the nearest labelled
+    wrong statement).
+    """
 
     id: str
     label: str
     span: str
     start: int
     end: int
+    stage: str = "declared"
+    evidence: str = ""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WrongFact:

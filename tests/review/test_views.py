@@ -7,10 +7,12 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+import scoring
 from simulator.extensions import db
-from simulator.models import Attempt, TurnReview
+from simulator.models import Attempt, Turn, TurnReview
+from simulator.play.presenters import turn_view
 from tests.conftest import PASSWORD, gen_user
-from tests.review.conftest import breakdown, play
+from tests.review.conftest import SCENARIO, breakdown, play
 
 pytestmark = pytest.mark.db
 
@@ -203,3 +205,28 @@ def test_a_reason_given_with_scoring_right_is_shown_in_the_debrief(loaded, clien
     debrief = client.get(f"/play/attempts/{played.attempt_id}/debrief").get_data(as_text=True)
     assert f"培训师 {trainer_display} 确认本轮评分无误:道歉很及时,保持" in debrief
     assert 'data-turn-review="1"' in debrief and 'data-turn-review="2"' not in debrief  # no reason, no note
+
+
+def test_a_learned_wrong_fact_shows_its_stage_to_the_trainer_and_the_check_to_the_trainee(loaded, client, library):
+    reply = "王女士您好,按公司规定经理不接待业主,这事跟我说就行。"
+    span = "按公司规定经理不接待业主"
+    result = breakdown(60, ["apologize"], grade=1.2, reply=reply)
+    start = reply.index(span)
+    result["wrong_facts"] = [{
+        "id": "wrong_fact", "label": scoring.messages.FACT_LEARNED, "span": span, "start": start,
+        "end": start + len(span), "stage": "classifier", "evidence": "leak-repeated:7: 按规定经理不见业主",
+    }]
+    with loaded.app_context():
+        trainer = gen_user("trainer").username
+        trainee = gen_user("trainee")
+        done = play(library, trainee, [result], replies=[reply])
+    login(client, trainer)
+    page = client.get(f"/review/attempts/{done.attempt_id}").get_data(as_text=True)
+    assert f"事实核对 <code>wrong_fact</code>:“{span}” · 阶段 <span title=\"classifier\">分句分类器</span>" in page
+    assert "最近的标注样例:leak-repeated:7: 按规定经理不见业主" in page
+    # The trainee's per-turn feedback card (play/_turn.html) from the stored turn.
+    with loaded.test_request_context():
+        view = turn_view(db.session.get(Turn, done.turn_ids[0]), library[SCENARIO])
+        card = loaded.jinja_env.get_template("play/_macros.html").module.feedback_card(view, False)
+    assert f"“{span}”——{scoring.messages.FACT_LEARNED}" in card
+    assert "手册的规定:手册里没有" not in card

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from scoring import score
+from scoring import messages, score
 from scoring.corpus import load_corpus
 from scoring.train import library_nodes
 
@@ -41,6 +41,8 @@ GAS_OUTSIDE_STAY = (
     "您和邻居离楼门远一点,别挂电话,我一直陪着您,有消息马上告诉您。"
 )
 GAS_INSIDE_STAY = "周女士您别慌,千万别开灯,燃气味这么重,马上走楼梯下楼,电话别挂,我一直陪着您。"
+INVENTED_RULE = "阿姨您别急,电话报修按规定不受理,您得本人下楼到前台填张单子才行。"
+MEDIA_PRIVACY = "不好意思,业主的房号和电话都是个人信息,我们不能对外提供,您有采访需要我可以帮您联系我们的对外负责人。"
 RENOVATION_REFUSAL = "这种情况我们不会去现场让他们停工的,您自己上楼跟装修队说吧。"
 
 
@@ -85,6 +87,17 @@ def test_a_wrong_fact_is_named_and_never_above_pass(encoder):
     assert wrong.score <= 69 and "1000" in wrong.feedback
     assert not right.wrong_facts
     assert right.score > wrong.score
+
+
+def test_an_invented_rule_no_node_declares_is_caught_by_the_learned_fact_check(encoder):
+    wrong = at("phone-complaint-transfer", "opening", INVENTED_RULE, encoder)
+    [fact] = wrong.wrong_facts
+    assert fact.stage == "classifier" and fact.id == "wrong_fact"
+    assert INVENTED_RULE[fact.start : fact.end] == fact.span and "不受理" in fact.span
+    assert ":" in fact.evidence  # "<example id>: <labelled wrong statement>"
+    assert wrong.score <= 69 and f"“{fact.span}”{messages.FACT_LEARNED}" in wrong.feedback
+    right = at("media-reporter-at-gate", "owner_info", MEDIA_PRIVACY, encoder)
+    assert not right.wrong_facts and right.score > 69
 
 
 def test_stages_are_recorded_with_evidence(encoder):

@@ -35,8 +35,9 @@ def test_good_reply_beats_refusal_and_empty_politeness(encoder):
     assert {"apologize", "solve", "commit_time", "follow_up"} <= good.hit_ids
 
 
-@pytest.mark.xfail(reason="scorer miss (#9): 「师傅今天都不在,半小时内肯定到不了」 is graded 0.54 (合格, at the 55 "
-                   "boundary) since the 920 replies of the eight new scenarios joined the corpus; no 推诿 fires")
+@pytest.mark.xfail(reason="scorer miss (#9): 「师傅今天都不在,半小时内肯定到不了」 sits on the 合格/不合格 boundary "
+                   "(grade 0.54 since the eight new scenarios joined the corpus, 0.47 with the learned fact "
+                   "check); no 推诿 fires, so it passes or fails on noise")
 def test_a_refusal_without_an_alternative_is_not_passed(encoder):
     assert score(REFUSAL, REFS, "complaint", encoder=encoder).band == "不合格"
 
