@@ -20,7 +20,7 @@ from scoring.encoder import Encoder, get_encoder
 from scoring.engine import score, score_many, warm_up
 from scoring.messages import SKILL_LABELS
 from scoring.model import ScorerModel, get_model
-from scoring.result import BlockerHit, Hit, Miss, ScoreResult, SemanticMatch, Tone, WrongFact
+from scoring.result import BlockerHit, Hit, Miss, ScoreResult, SemanticMatch, Tone, WrongFact, fact_sentence
 from scoring.rubric import Blocker, Item, Rubric, get_rubric
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "Tone",
     "WrongFact",
     "band_for",
+    "fact_sentence",
     "get_encoder",
     "get_model",
     "get_rubric",

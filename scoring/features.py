@@ -124,23 +124,31 @@ def clause_matrix(embeddings: np.ndarray, contexts: Sequence[str], vectorizer: T
     return sparse.hstack([dense, grams], format="csr")
 
 
+def reference_support(clause_vecs: np.ndarray, ref_clause_vecs: Sequence[np.ndarray]) -> np.ndarray:
+    """Each reply clause's best cosine to any reference clause (zeros without references)."""
+    pooled = [rc for rc in ref_clause_vecs if len(rc)]
+    if not pooled or not len(clause_vecs):
+        return np.zeros(len(clause_vecs), dtype=np.float32)
+    return (clause_vecs @ np.vstack(pooled).T).max(axis=1)
+
+
 def similarity_figures(
     whole_vec: np.ndarray, clause_vecs: np.ndarray, ref_vecs: np.ndarray, ref_clause_vecs: Sequence[np.ndarray]
-) -> tuple[float, float, float, float, int]:
+) -> tuple[float, float, float, float, int, np.ndarray]:
     """How close the reply is to the node's references, four ways, and the closest reference.
 
     Returns:
-        ``(sim_max, sim_mean, ref_recall, reply_precision, best_index)``: the whole reply's best and
-        mean cosine to the references; the share of the best reference's clauses the reply covers
-        (mean of each reference clause's best match among the reply's clauses); how much of the reply
-        is on the references' ground (mean of each reply clause's best match among all reference
-        clauses); the 0-based index of the closest reference (-1 without references).
+        ``(sim_max, sim_mean, ref_recall, reply_precision, best_index, support)``: the whole reply's
+        best and mean cosine to the references; the share of the best reference's clauses the reply
+        covers (mean of each reference clause's best match among the reply's clauses); how much of
+        the reply is on the references' ground (mean of ``support``, each reply clause's best match
+        among all reference clauses); the 0-based index of the closest reference (-1 without
+        references).
     """
+    support = reference_support(clause_vecs, ref_clause_vecs)
     if len(ref_vecs) == 0 or len(clause_vecs) == 0:
-        return 0.0, 0.0, 0.0, 0.0, -1
+        return 0.0, 0.0, 0.0, 0.0, -1, support
     whole = ref_vecs @ whole_vec
     best = int(np.argmax(whole))
     recall = max(float((rc @ clause_vecs.T).max(axis=1).mean()) for rc in ref_clause_vecs if len(rc))
-    pooled = np.vstack([rc for rc in ref_clause_vecs if len(rc)])
-    precision = float((clause_vecs @ pooled.T).max(axis=1).mean())
-    return float(whole[best]), float(whole.mean()), recall, precision, best
+    return float(whole[best]), float(whole.mean()), recall, float(support.mean()), best, support

@@ -166,7 +166,9 @@ def analyse(
     refs, ref_vecs, ref_clause_vecs = encoded_references or encode_references(
         encoder, references, whole_vec.shape[0]
     )
-    sim_max, sim_mean, recall, precision, best = similarity_figures(whole_vec, clause_vecs, ref_vecs, ref_clause_vecs)
+    sim_max, sim_mean, recall, precision, best, support = similarity_figures(
+        whole_vec, clause_vecs, ref_vecs, ref_clause_vecs
+    )
     semantic = (
         SemanticMatch(best, refs[best], round(sim_max, 4), round(encoder.calibrate(sim_max), 4))
         if best >= 0
@@ -174,7 +176,7 @@ def analyse(
     )
 
     wrong_facts = _wrong_facts(prepared, rubric, refs) + _learned_wrong_facts(
-        model, prepared, clause_vecs, probs, ref_clause_vecs
+        model, prepared, clause_vecs, probs, support
     )
     hits, misses = [], []
     for item in rubric.items:
@@ -478,31 +480,34 @@ def _wrong_facts(prepared: PreparedReply, rubric: Rubric, references: Sequence[s
     return wrong
 
 
+def fact_scores(probs: np.ndarray, column: int, support: np.ndarray) -> np.ndarray:
+    """The ``wrong_fact`` probability of each clause, 0 where the clause restates a reference.
+
+    A clause whose cosine to one of the node's reference clauses (``support``) reaches
+    ``FACT_SUPPORTED`` states the manual, not an invented rule: the classifier reads the shape of a
+    rule ("按规定…要…"), not whether it holds. Training calibrates the threshold on these scores.
+    """
+    return np.where(support >= FACT_SUPPORTED, 0.0, probs[:, column])
+
+
 def _learned_wrong_facts(
-    model: ScorerModel, prepared: PreparedReply, clause_vecs: np.ndarray, probs: np.ndarray,
-    ref_clause_vecs: Sequence[np.ndarray] = (),
+    model: ScorerModel, prepared: PreparedReply, clause_vecs: np.ndarray, probs: np.ndarray, support: np.ndarray
 ) -> list[WrongFact]:
     """A clause the ``wrong_fact`` classifier reads as a wrong fact (an invented rule, amount or step).
 
     Trained on the corpus's wrong-fact spans, it knows no node's facts: it flags the clause most
     like the labelled wrong statements ("按规定经理不接待业主投诉"), with its neighbours that also
-    reach the threshold, when its probability reaches the threshold at which at most 2 % of good
-    replies are flagged out of fold (``FACT_GOOD_SHARE`` in :mod:`scoring.train`). The evidence is
-    the nearest labelled wrong statement. A clause that says what one of the node's references says
-    (cosine to a reference clause at least ``FACT_SUPPORTED``) states the manual, not an invented rule,
-    and is never flagged: the classifier reads the shape of a rule ("按规定…要…"), not whether it holds.
+    reach the threshold, when its probability (see :func:`fact_scores`) reaches the threshold at
+    which at most 2 % of good replies are flagged out of fold (``FACT_GOOD_SHARE`` in
+    :mod:`scoring.train`). The evidence is the nearest labelled wrong statement.
     """
     if not model.has_label(FACT_LABEL) or not len(prepared.clauses):
         return []
-    column = probs[:, model.column(FACT_LABEL)].copy()
-    pooled = [rc for rc in ref_clause_vecs if len(rc)]
-    if pooled:
-        support = (clause_vecs @ np.vstack(pooled).T).max(axis=1)
-        column[support >= FACT_SUPPORTED] = 0.0
-    index = int(np.argmax(column))
-    if column[index] < model.threshold(FACT_LABEL):
-        return []
+    column = fact_scores(probs, model.column(FACT_LABEL), support)
     threshold = model.threshold(FACT_LABEL)
+    index = int(np.argmax(column))
+    if column[index] < threshold:
+        return []
     first = last = index
     while first > 0 and column[first - 1] >= threshold:
         first -= 1
@@ -567,9 +572,7 @@ def compose_feedback(band: str, analysis: Analysis, tone: Tone) -> str:
     parts = [messages.FEEDBACK_BAND[band]]
     for blocker in analysis.blockers:
         parts.append(messages.FEEDBACK_BLOCKER.format(label=blocker.label, span=blocker.span, reason=blocker.reason))
-    for fact in analysis.wrong_facts:
-        text = messages.FEEDBACK_WRONG_FACT_LEARNED if fact.stage == "classifier" else messages.FEEDBACK_WRONG_FACT
-        parts.append(text.format(span=fact.span, label=fact.label))
+    parts.extend(fact.sentence for fact in analysis.wrong_facts)
     done = [h.label for h in analysis.hits if h.credit >= 1.0]
     if done:
         parts.append(messages.FEEDBACK_DONE.format(items=messages.FEEDBACK_LIST_SEP.join(done)))

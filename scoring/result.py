@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from scoring import messages
+
 
 @dataclass(frozen=True, slots=True)
 class Hit:
@@ -89,6 +91,16 @@ class BlockerHit:
         return asdict(self)
 
 
+def fact_sentence(span: str, label: str, stage: str = "declared") -> str:
+    """What a trainee is told of a wrong fact ``span``.
+
+    What the manual says (``label``), or, for a ``classifier`` fact, which knows no node's facts,
+    that the manual has no such rule and to check it.
+    """
+    text = messages.FEEDBACK_WRONG_FACT_LEARNED if stage == "classifier" else messages.FEEDBACK_WRONG_FACT
+    return text.format(span=span, label=label)
+
+
 @dataclass(frozen=True, slots=True)
 class WrongFact:
     """A fact stated wrongly: ``span`` in the reply, ``label`` what the manual says.
@@ -115,6 +127,11 @@ class WrongFact:
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict."""
         return asdict(self)
+
+    @property
+    def sentence(self) -> str:
+        """The feedback sentence for this fact (see :func:`fact_sentence`)."""
+        return fact_sentence(self.span, self.label, self.stage)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from scoring.corpus import FACT_LABEL, Example
-from scoring.train import FACT_GOOD_SHARE, _build_rows, _choose_thresholds, library_nodes
+from scoring.encoder import get_encoder
+from scoring.features import prepare
+from scoring.pipeline import FACT_SUPPORTED
+from scoring.train import FACT_GOOD_SHARE, EmbeddingStore, _build_rows, _choose_thresholds, _fact_vetoed, library_nodes
 
 
 def test_a_wrong_fact_span_labels_its_clauses_at_every_node():
@@ -31,3 +34,23 @@ def test_the_threshold_flags_at_most_the_allowed_share_of_good_replies():
     flagged_good = float(np.mean(scores[:400, 0] >= threshold))
     assert flagged_good <= FACT_GOOD_SHARE + 1 / 400
     assert threshold < 0.99  # still flags the wrong facts above it
+
+
+def test_the_threshold_is_calibrated_on_clauses_that_do_not_restate_a_reference():
+    """The pipeline never flags a clause restating a reference, so training must not count it either."""
+    nodes = library_nodes()
+    key = ("phone-complaint-transfer", "opening")
+    restated = prepare(nodes[key].references[0]).clause_texts[0]
+    reply = f"{restated},按规定电话报修不受理"
+    examples = [Example("t:1", *key, reply, 3)]
+    rows, _ = _build_rows(examples, [], nodes)
+    store = EmbeddingStore(get_encoder(), None)
+    vectors = store.get(rows.texts)
+    labels = ["apologize", FACT_LABEL]
+    oof = np.full((len(rows.texts), len(labels)), 0.9, dtype=np.float32)
+    vetoed = _fact_vetoed(oof, labels, rows, vectors, examples, nodes, store)
+    column = dict(zip(rows.texts, vetoed[:, 1], strict=True))
+    assert column[restated] == 0.0  # cosine 1 to its reference clause, above FACT_SUPPORTED
+    assert column["按规定电话报修不受理"] == np.float32(0.9)
+    assert (vetoed[:, 0] == oof[:, 0]).all()  # other labels untouched
+    assert FACT_SUPPORTED < 1.0
