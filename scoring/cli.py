@@ -83,7 +83,8 @@ def _explain(result: ScoreResult) -> str:
         lines.append(messages.EXPLAIN_BLOCKERS)
         lines += [f"  ! {b.label}({b.id}):“{b.span}”,{b.reason} [{b.stage}] {b.evidence}" for b in result.blockers]
     for fact in result.wrong_facts:
-        lines.append(f"  ✗ {fact.span} → {fact.label}")
+        evidence = f" {fact.evidence}" if fact.evidence else ""
+        lines.append(f"  ✗ {fact.span} → {fact.label} [{fact.stage}]{evidence}")
     lines.append(messages.EXPLAIN_TONE.format(label=result.tone.label))
     lines.append(messages.EXPLAIN_FEEDBACK.format(feedback=result.feedback))
     return "\n".join(lines)

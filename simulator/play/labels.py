@@ -21,6 +21,8 @@ STAGE_LABELS = {
     "classifier": "分句分类器", "keyword": "关键词", "exemplar": "范例句语义匹配", "reference": "与参考答复相似",
     "trainer": "培训师复核", "node": "节点规则(经分类器确认)", "node:always": "节点规则(必定封顶)",
 }
+# What found a wrong fact (scoring.WrongFact.stage).
+FACT_STAGE_LABELS = {"declared": "节点声明的事实", "reference": "参考答复中的金额", "classifier": "分句分类器"}
 STAGE_PREFIXES = {"rule": "必查规则", "danger": "危险做法", "node": "节点规则"}
 
 

@@ -18,7 +18,7 @@ from scenarios import PlayState, Scenario
 
 from ..models import Attempt, Turn, utcnow
 from .content import attempt_scenario, effective_limit
-from .labels import BAND_CLASSES, DECIDED_LABELS, DECIDED_PREFIXES, ENDING_KIND_LABELS, MODES
+from .labels import BAND_CLASSES, DECIDED_LABELS, DECIDED_PREFIXES, ENDING_KIND_LABELS, FACT_STAGE_LABELS, MODES
 
 
 @dataclass
@@ -85,9 +85,23 @@ def decided_label(breakdown: dict[str, Any]) -> str:
     if prefix == "blocker":
         label = next((b.get("label") for b in breakdown.get("blockers", []) if b.get("id") == detail), detail)
         return f"{DECIDED_PREFIXES[prefix]}:{label}"
+    if prefix == "fact":
+        span = next((f.get("span") for f in breakdown.get("wrong_facts", []) if f.get("id") == detail), "")
+        if span:
+            return f"{DECIDED_PREFIXES[prefix]}:“{span}”"
     if prefix in DECIDED_PREFIXES:
         return f"{DECIDED_PREFIXES[prefix]}({detail})"
     return decided
+
+
+def with_fact_sentences(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored wrong facts with the trainee's ``sentence`` and the Chinese ``stage_label``."""
+    out = []
+    for fact in facts:
+        stage = str(fact.get("stage") or "declared")
+        sentence = scoring.fact_sentence(str(fact.get("span", "")), str(fact.get("label", "")), stage)
+        out.append({**fact, "sentence": sentence, "stage_label": FACT_STAGE_LABELS.get(stage, stage)})
+    return out
 
 
 def _with_skill_labels(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -158,7 +172,7 @@ def turn_view(turn: Turn, scenario: Scenario, *, automatic: bool = False) -> Tur
         elapsed_s=turn.elapsed_s, emotion_after=turn.emotion_after, model_answer=model_answer,
         decided_by=breakdown.get("decided_by", ""), decided_label=decided_label(breakdown),
         scorer_version=turn.scorer_version or breakdown.get("scorer_version", ""), grade=breakdown.get("grade"),
-        wrong_facts=breakdown.get("wrong_facts", []), references=references, turn_id=turn.id or 0,
+        wrong_facts=with_fact_sentences(breakdown.get("wrong_facts", [])), references=references, turn_id=turn.id or 0,
         review=None if automatic else breakdown.get("review"),
         auto_score=None if automatic else turn.auto_score, auto_band=None if automatic else turn.auto_band,
     )

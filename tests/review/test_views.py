@@ -216,17 +216,20 @@ def test_a_learned_wrong_fact_shows_its_stage_to_the_trainer_and_the_check_to_th
         "id": "wrong_fact", "label": scoring.messages.FACT_LEARNED, "span": span, "start": start,
         "end": start + len(span), "stage": "classifier", "evidence": "leak-repeated:7: 按规定经理不见业主",
     }]
+    result["decided_by"] = "fact:wrong_fact"
     with loaded.app_context():
         trainer = gen_user("trainer").username
         trainee = gen_user("trainee")
         done = play(library, trainee, [result], replies=[reply])
     login(client, trainer)
     page = client.get(f"/review/attempts/{done.attempt_id}").get_data(as_text=True)
-    assert f"事实核对 <code>wrong_fact</code>:“{span}” · 阶段 <span title=\"classifier\">分句分类器</span>" in page
+    assert ("事实核对 <code>wrong_fact</code> · 阶段 <span title=\"classifier\">分句分类器</span>:"
+            f"“{span}”{scoring.messages.FACT_LEARNED}。") in page
+    assert f"评分依据:事实有误,最高合格:“{span}”" in page  # the span, not the id
     assert "最近的标注样例:leak-repeated:7: 按规定经理不见业主" in page
     # The trainee's per-turn feedback card (play/_turn.html) from the stored turn.
     with loaded.test_request_context():
         view = turn_view(db.session.get(Turn, done.turn_ids[0]), library[SCENARIO])
         card = loaded.jinja_env.get_template("play/_macros.html").module.feedback_card(view, False)
-    assert f"“{span}”——{scoring.messages.FACT_LEARNED}" in card
+    assert f"“{span}”{scoring.messages.FACT_LEARNED}。" in card
     assert "手册的规定:手册里没有" not in card
