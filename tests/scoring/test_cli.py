@@ -49,3 +49,13 @@ def test_explain_is_readable(encoder):
     code, out = _run("explain", [json.dumps(GOOD, ensure_ascii=False)])
     assert code == 0
     assert "得分" in out and "命中要点" in out and "向业主致歉" in out
+
+
+def test_explain_names_what_found_a_wrong_fact_and_its_evidence(encoder):
+    line = {"reply": "您好,按规定电话报修不受理,您得本人下楼到前台填张单子才行。",
+            "scenario": "phone-complaint-transfer", "node": "opening"}
+    code, out = _run("explain", [json.dumps(line, ensure_ascii=False)])
+    [fact] = [row for row in out.splitlines() if row.strip().startswith("✗")]
+    assert code == 0
+    assert "按规定电话报修不受理" in fact and "[classifier] " in fact
+    assert ":" in fact.split("[classifier] ", 1)[1]  # "<example id>: <labelled wrong statement>"
