@@ -259,11 +259,11 @@ def _fit_classifiers(x, targets: dict[str, np.ndarray], labels: Sequence[str], r
     return weights, bias
 
 
-def _fact_vetoed(oof, labels, rows, vectors, examples, nodes, store) -> np.ndarray:
+def _fact_vetoed(oof, labels, rows_of: dict[int, list[int]], vectors, examples, nodes, store) -> np.ndarray:
     """``oof`` with the ``wrong_fact`` column as the pipeline reads it (:func:`scoring.pipeline.fact_scores`).
 
     A clause restating one of its node's references is never flagged, so the threshold is
-    calibrated on the clauses that can be.
+    calibrated on the clauses that can be. ``rows_of`` maps an example to its clause rows.
     """
     from scoring.pipeline import encode_references, fact_scores
 
@@ -271,11 +271,7 @@ def _fact_vetoed(oof, labels, rows, vectors, examples, nodes, store) -> np.ndarr
         return oof
     encoder = _StoreEncoder(store)
     encoded: dict[tuple[str, str], tuple] = {}
-    support = np.zeros(len(rows.texts), dtype=np.float32)
-    rows_of: dict[int, list[int]] = {}
-    for row, e in enumerate(rows.example):
-        if e >= 0:
-            rows_of.setdefault(e, []).append(row)
+    support = np.zeros(len(oof), dtype=np.float32)
     for e, indices in rows_of.items():
         key = (examples[e].scenario, examples[e].node)
         if key not in encoded:
@@ -521,17 +517,17 @@ def _train(examples, bank, nodes, store, log, partial_as_half, example_weights) 
         oof[test_rows] = 1 / (1 + np.exp(-np.clip(logits, -30, 30)))
         fold_models.append((weights, bias, test_idx))
     say(f"  交叉折外预测完成,{time.perf_counter() - started:.1f}s")
-    readable = _fact_vetoed(oof, labels, rows, vectors, examples, nodes, store)
+    rows_of: dict[int, list[int]] = {}
+    for row, e in enumerate(rows.example):
+        if e >= 0:
+            rows_of.setdefault(e, []).append(row)
+    readable = _fact_vetoed(oof, labels, rows_of, vectors, examples, nodes, store)
     thresholds = _choose_thresholds(labels, _reply_scores(readable, example_of_row, len(examples)), examples, nodes)
 
     # The grade model on out-of-fold analyses.
     inputs = np.zeros((len(examples), 512 + len(FIGURES) + len(labels)))
     raw_figures = np.zeros((len(examples), len(FIGURES)))
     analyses: dict[int, object] = {}
-    rows_of: dict[int, list[int]] = {}
-    for row, e in enumerate(rows.example):
-        if e >= 0:
-            rows_of.setdefault(e, []).append(row)
     oof_of = {e: oof[r] for e, r in rows_of.items()}
     for weights, bias, test_idx in fold_models:
         fold_model = _model("oof", store.encoder.name, labels, weights, bias, thresholds, vectorizer)

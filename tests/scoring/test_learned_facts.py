@@ -48,7 +48,7 @@ def test_the_threshold_is_calibrated_on_clauses_that_do_not_restate_a_reference(
     vectors = store.get(rows.texts)
     labels = ["apologize", FACT_LABEL]
     oof = np.full((len(rows.texts), len(labels)), 0.9, dtype=np.float32)
-    vetoed = _fact_vetoed(oof, labels, rows, vectors, examples, nodes, store)
+    vetoed = _fact_vetoed(oof, labels, {0: list(range(len(rows.texts)))}, vectors, examples, nodes, store)
     column = dict(zip(rows.texts, vetoed[:, 1], strict=True))
     assert column[restated] == 0.0  # cosine 1 to its reference clause, above FACT_SUPPORTED
     assert column["按规定电话报修不受理"] == np.float32(0.9)
