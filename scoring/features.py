@@ -36,6 +36,7 @@ FIGURES = (
     "cat_complaint",
     "cat_emergency",
     "cat_inquiry",
+    "shirk_on_reference",
 )
 
 

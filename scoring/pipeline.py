@@ -211,12 +211,27 @@ def analyse(
         1.0 if category == "complaint" else 0.0,
         1.0 if category == "emergency" else 0.0,
         1.0 if category == "inquiry" else 0.0,
+        shirk_on_reference(model, probs, support),
     ]
     assert len(figures) == len(FIGURES)
     return Analysis(
         prepared, whole_vec, clause_vecs, probs, label_scores, hits, misses, blockers, wrong_facts, figures, semantic,
         refs,
     )
+
+
+def shirk_on_reference(model: ScorerModel, probs: np.ndarray, support: np.ndarray) -> float:
+    """How strongly one clause both restates the references and reads as shirking (0 to 1).
+
+    A refusal that reuses the references' words ("原因我们不会去核实,来水时间也不会告诉您") stands on
+    their ground, so the similarity figures rate it high; the product of a clause's cosine to the
+    reference clauses and its ``shirk`` probability tells the grade model which such clauses turn the
+    node's actions down. (Measured on the grouped folds: Spearman 0.881 -> 0.884, hard negatives
+    below every good reply 450 -> 454 of 471.)
+    """
+    if not model.has_label("shirk") or not len(support):
+        return 0.0
+    return float(np.max(support * probs[:, model.column("shirk")]))
 
 
 def _evidence(model: ScorerModel, label: str, vector: np.ndarray) -> str:

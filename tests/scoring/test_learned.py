@@ -195,3 +195,27 @@ def scoring_rubric(node):
     from scoring import Rubric
 
     return Rubric.from_spec(node.rubric)
+
+
+WATER_CUT_REFUSAL = "阿姨,您先别着急。原因工程部不会去现场核实,主管我也不报了,来水时间您自己打自来水公司问吧。"
+WATER_CUT_GOOD = "阿姨您别急,原因工程部正在现场查,我不乱猜。我已经报给主管,二十分钟内给您回电话说清原因和来水时间。"
+
+
+def test_a_refusal_restating_the_references_is_read_as_shirking_on_their_ground(encoder):
+    from scoring import get_model
+    from scoring.features import FIGURES, prepare
+    from scoring.pipeline import analyse
+
+    info = NODES[("sudden-water-cut", "cause")]
+    model = get_model(encoder.name)
+
+    def figure(reply: str) -> float:
+        prepared = prepare(reply)
+        vectors = encoder.encode([prepared.whole, *prepared.clause_texts])
+        analysis = analyse(model, encoder, prepared, vectors, info.references, info.rubric)
+        return analysis.figures[FIGURES.index("shirk_on_reference")]
+
+    refusal, good = figure(WATER_CUT_REFUSAL), figure(WATER_CUT_GOOD)
+    assert refusal > 0.5 and good < 0.2, (refusal, good)
+    assert at("sudden-water-cut", "cause", WATER_CUT_REFUSAL, encoder).band == "不合格"
+    assert at("sudden-water-cut", "cause", WATER_CUT_GOOD, encoder).band in ("优秀", "良好")
