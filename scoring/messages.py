@@ -50,6 +50,8 @@ FEEDBACK_TONE_CURT = "多用“您”“请”等礼貌用语。"
 FEEDBACK_SEMANTIC_LOW = "与参考答复的意思差距较大,请对照参考答复。"
 FEEDBACK_WRONG_NUMBER = "答复中的“{span}”与标准答复不符,请核实后再答。"
 FEEDBACK_WRONG_FACT = "“{span}”说得不对,手册的规定是:{label}。"
+# An amount no reference states (stage "reference"): the references, not the manual, are the authority.
+FEEDBACK_WRONG_AMOUNT = "“{span}”与参考答复不符,{label},请核实后再答。"
 FEEDBACK_LIST_SEP = "、"
 FACT_LEARNED = "手册里没有这样的规定,和已标注的错误说法相近,请核对手册后再答"
 FEEDBACK_WRONG_FACT_LEARNED = "“{span}”{label}。"

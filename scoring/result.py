@@ -94,11 +94,15 @@ class BlockerHit:
 def fact_sentence(span: str, label: str, stage: str = "declared") -> str:
     """What a trainee is told of a wrong fact ``span``.
 
-    What the manual says (``label``), or, for a ``classifier`` fact, which knows no node's facts,
-    that the manual has no such rule and to check it.
+    What the manual says (``label``); for a ``reference`` fact, the amounts the references give
+    (the references stand in for the manual there); for a ``classifier`` fact, which knows no
+    node's facts, that the manual has no such rule and to check it.
     """
-    text = messages.FEEDBACK_WRONG_FACT_LEARNED if stage == "classifier" else messages.FEEDBACK_WRONG_FACT
+    text = _FACT_SENTENCES.get(stage, messages.FEEDBACK_WRONG_FACT)
     return text.format(span=span, label=label)
+
+
+_FACT_SENTENCES = {"classifier": messages.FEEDBACK_WRONG_FACT_LEARNED, "reference": messages.FEEDBACK_WRONG_AMOUNT}
 
 
 @dataclass(frozen=True, slots=True)

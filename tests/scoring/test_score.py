@@ -85,6 +85,9 @@ def test_wrong_amount_is_not_an_accurate_answer(encoder):
     assert [f.span for f in wrong.wrong_facts] == ["50元"] and "20元" in wrong.wrong_facts[0].label
     assert "50元" in wrong.feedback
     assert wrong.score <= 69 < right.score
+    # the references, not the manual, give the amount: the trainee is not told "手册的规定是"
+    assert "“50元”与参考答复不符,参考答复给出的金额是 20元" in wrong.feedback
+    assert "手册的规定" not in wrong.feedback
 
 
 def test_greeting_and_goodbye_alone_are_not_an_answer(encoder):
