@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from simulator import create_app
 from simulator.cli import seed_demo_users
@@ -52,9 +52,37 @@ def live_app(migrated_template, tmp_path_factory):
     return app
 
 
+_RESPONSE = "tests.e2e.response"
+
+
+class _ClosingRequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler, closing the response when the browser drops the connection mid-write.
+
+    A page that navigates away while a static file is still being sent (htmx after a logout
+    redirect) makes the dev server skip the response's ``close()``: the file is then closed by the
+    garbage collector with a ResourceWarning, which this suite turns into a failure (one CI run of
+    tests/e2e/test_certification_e2e.py). The app wrapper below keeps the response in the environ.
+    """
+
+    def connection_dropped(self, error, environ=None):
+        response = environ.pop(_RESPONSE, None) if environ else None
+        if response is not None and hasattr(response, "close"):
+            response.close()
+
+
+def _keeping_response(app):
+    def wsgi(environ, start_response):
+        response = app(environ, start_response)
+        environ[_RESPONSE] = response
+        return response
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_server(live_app):
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server("127.0.0.1", 0, _keeping_response(live_app), threaded=True,
+                         request_handler=_ClosingRequestHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
