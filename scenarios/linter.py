@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from scenarios.loader import MANUALS_DIR, read_yaml, scenario_files
-from scenarios.manuals import check_source, section_has_text
+from scenarios.manuals import check_quote, check_source, section_has_text
 from scenarios.model import Branch, Problem, Scenario, ValidationError
 
 MIN_RESOLVED_REPLIES = 3
@@ -142,6 +142,20 @@ def _source_problems(
         message = check_source(manual, section, manuals, extra)
         if message is not None:
             problems.append(Problem(file, path, message))
+    for path, citation in _citations(data, ""):
+        manual, section, quote = citation.get("file"), citation.get("section"), citation.get("quote")
+        if not isinstance(manual, str):
+            continue
+        if path.count(".") and isinstance(section, str):
+            # a rubric's own citation (a fact's, a danger's, a blocker's): the top level is checked above
+            message = check_source(manual, section, manuals, extra)
+            if message is not None:
+                problems.append(Problem(file, path, message))
+                continue
+        if isinstance(quote, str):
+            message = check_quote(manual, quote, manuals, extra)
+            if message is not None:
+                problems.append(Problem(file, f"{path}.quote", message))
     return problems
 
 

@@ -80,6 +80,29 @@ def check_source(
     return None
 
 
+def check_quote(file: str, quote: str, manuals_dir: Path, extra: Mapping[str, str] | None = None) -> str | None:
+    """Check that a citation's ``quote`` is the cited manual's own words (spacing, punctuation,
+    traditional characters and pinyin artefacts ignored, as for sections).
+
+    Returns:
+        None when the quote is in the file (or the file cannot be read: :func:`check_source` reports
+        that), else a message saying what is wrong.
+    """
+    wanted = normalise(quote)
+    if not wanted:
+        return "quote 为空"
+    if extra and file in extra:
+        text = normalise(extra[file])
+    else:
+        path = manuals_dir / file
+        if "/" in file or "\\" in file or not path.is_file():
+            return None
+        text = _manual_text(path)
+    if wanted not in text:
+        return f"引文「{quote}」在 {file} 中找不到(请照手册原文抄写)"
+    return None
+
+
 # Headings the layout cannot show to be empty: 002 line 18 is followed directly by the next
 # chapter's title (贴心管家定义与职责), which reads exactly like a sub-heading would.
 UNTEXTED_HEADINGS: dict[str, frozenset[str]] = {

@@ -175,9 +175,9 @@ def analyse(
         else SemanticMatch(-1, "", 0.0, 0.0)
     )
 
-    wrong_facts = _wrong_facts(prepared, rubric, refs) + _learned_wrong_facts(
-        model, prepared, clause_vecs, probs, support
-    )
+    wrong_facts = _wrong_facts(prepared, rubric, refs)
+    wrong_facts += misstated_facts(model, encoder, rubric, prepared, clause_vecs, probs, support, wrong_facts)
+    wrong_facts += _learned_wrong_facts(model, prepared, clause_vecs, probs, support, wrong_facts)
     hits, misses = [], []
     for item in rubric.items:
         hit = _item_hit(model, encoder, item, prepared, clause_vecs, probs, precision, wrong_facts)
@@ -450,18 +450,23 @@ _SPACES = re.compile(r"\s+")
 # 0.75 and 0.85 compared on the grouped folds: Spearman 0.883 and 0.882, wrong facts above 合格 56/131
 # either way (the references' own rules were flagged without it, and a model answer capped at 合格).
 FACT_SUPPORTED = 0.75
+# Raw cosine at which a clause counts as close to a node fact's misstatement (as for dangers), and by
+# how much it must be closer to it than to the fact's correct wordings and the references.
+MISSTATEMENT_SIMILARITY = 0.72
+MISSTATEMENT_MARGIN = 0.03
 
 
 def _wrong_facts(prepared: PreparedReply, rubric: Rubric, references: Sequence[str]) -> list[WrongFact]:
     """Facts stated wrongly: the node's declared facts, and amounts that no reference states.
 
-    Without declared facts, an amount of money in the reply that none of the references gives,
-    where the references do give amounts, is taken as wrong ("出入证50元" against "出入证是20元").
+    Without declared numbers (facts with ``accept``), an amount of money in the reply that none of
+    the references gives, where the references do give amounts, is taken as wrong ("出入证50元"
+    against "出入证是20元").
     """
     wrong: list[WrongFact] = []
     ref_money = [m for r in references for m in MONEY.finditer(normalize(r))]
     ref_amounts = {m.group(1) for m in ref_money}
-    if ref_amounts and not rubric.facts:
+    if ref_amounts and not any(fact.accept for fact in rubric.facts):
         for match in MONEY.finditer(prepared.text):
             if match.group(1) not in ref_amounts:
                 span = prepared.reply[match.start() : match.end()]
@@ -495,6 +500,49 @@ def _wrong_facts(prepared: PreparedReply, rubric: Rubric, references: Sequence[s
     return wrong
 
 
+def misstated_facts(
+    model: ScorerModel,
+    encoder: Encoder,
+    rubric: Rubric,
+    prepared: PreparedReply,
+    clause_vecs: np.ndarray,
+    probs: np.ndarray,
+    support: np.ndarray,
+    found: Sequence[WrongFact] = (),
+) -> list[WrongFact]:
+    """Node facts stated wrongly in any wording: a clause close to one of a fact's ``misstatements``.
+
+    The clause must reach ``MISSTATEMENT_SIMILARITY`` to a misstatement and be closer to it, by
+    ``MISSTATEMENT_MARGIN``, than to the fact's ``label``, each of its ``says`` and every reference
+    clause (``support``): a wrong rule and the right one share their words ("验收有问题保证金全扣" /
+    "验收无违规退还"), so only the side the clause leans to counts. The sentence embedding does not
+    read negation ("签字不是认可房子没问题" sits close to "签了字就表示您认可房子没问题"), so, as for
+    dangers, the learned ``wrong_fact`` classifier must also read the clause as a wrong statement
+    (:func:`fact_scores` at least ``CONFIRM_PROBABILITY``, below its own threshold: the declared
+    misstatement is the other half of the evidence). One finding per fact; facts already in
+    ``found`` are not reported twice. The evidence is the misstatement it matched.
+    """
+    facts = [f for f in rubric.facts if f.misstatements and all(w.id != f.id for w in found)]
+    if not facts or not len(prepared.clauses) or not model.has_label(FACT_LABEL):
+        return []
+    confirmed = fact_scores(probs, model.column(FACT_LABEL), support) >= CONFIRM_PROBABILITY
+    out: list[WrongFact] = []
+    for fact in facts:
+        wrong_sims = clause_vecs @ encoder.encode_cached(fact.misstatements).T
+        right = (clause_vecs @ encoder.encode_cached((fact.label, *fact.says)).T).max(axis=1)
+        nearest = wrong_sims.argmax(axis=1)
+        best = wrong_sims.max(axis=1)
+        lean = best - np.maximum(right, support)
+        candidates = np.flatnonzero((best >= MISSTATEMENT_SIMILARITY) & (lean >= MISSTATEMENT_MARGIN) & confirmed)
+        if not len(candidates):
+            continue
+        index = int(candidates[np.argmax(best[candidates])])
+        clause = prepared.clauses[index]
+        out.append(WrongFact(fact.id, fact.label, prepared.reply[clause.start : clause.end], clause.start, clause.end,
+                             stage="misstatement", evidence=fact.misstatements[int(nearest[index])]))
+    return out
+
+
 def fact_scores(probs: np.ndarray, column: int, support: np.ndarray) -> np.ndarray:
     """The ``wrong_fact`` probability of each clause, 0 where the clause restates a reference.
 
@@ -506,7 +554,12 @@ def fact_scores(probs: np.ndarray, column: int, support: np.ndarray) -> np.ndarr
 
 
 def _learned_wrong_facts(
-    model: ScorerModel, prepared: PreparedReply, clause_vecs: np.ndarray, probs: np.ndarray, support: np.ndarray
+    model: ScorerModel,
+    prepared: PreparedReply,
+    clause_vecs: np.ndarray,
+    probs: np.ndarray,
+    support: np.ndarray,
+    found: Sequence[WrongFact] = (),
 ) -> list[WrongFact]:
     """A clause the ``wrong_fact`` classifier reads as a wrong fact (an invented rule, amount or step).
 
@@ -514,7 +567,8 @@ def _learned_wrong_facts(
     like the labelled wrong statements ("按规定经理不接待业主投诉"), with its neighbours that also
     reach the threshold, when its probability (see :func:`fact_scores`) reaches the threshold at
     which at most 2 % of good replies are flagged out of fold (``FACT_GOOD_SHARE`` in
-    :mod:`scoring.train`). The evidence is the nearest labelled wrong statement.
+    :mod:`scoring.train`). The evidence is the nearest labelled wrong statement. A clause an earlier
+    stage already found (a node fact, which says what the manual says) is not reported again.
     """
     if not model.has_label(FACT_LABEL) or not len(prepared.clauses):
         return []
@@ -529,6 +583,8 @@ def _learned_wrong_facts(
     while last + 1 < len(column) and column[last + 1] >= threshold:
         last += 1
     start, end = prepared.clauses[first].start, prepared.clauses[last].end
+    if any(fact.start < end and start < fact.end for fact in found):
+        return []
     span = prepared.reply[start:end]
     return [WrongFact(FACT_LABEL, messages.FACT_LEARNED, span, start, end, stage="classifier",
                       evidence=_evidence(model, FACT_LABEL, clause_vecs[index]))]

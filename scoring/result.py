@@ -109,7 +109,8 @@ _FACT_SENTENCES = {"classifier": messages.FEEDBACK_WRONG_FACT_LEARNED, "referenc
 class WrongFact:
     """A fact stated wrongly: ``span`` in the reply, ``label`` what the manual says.
 
-    ``stage`` is what found it: ``declared`` (a node fact's ``accept``/``wrong``), ``reference`` (an
+    ``stage`` is what found it: ``declared`` (a node fact's ``accept``/``wrong``), ``misstatement`` (a
+    clause close in meaning to one of a node fact's ``misstatements``, the ``evidence``), ``reference`` (an
     amount no reference states) or ``classifier`` (the learned ``wrong_fact`` classifier, which knows
     no node's facts: ``label`` then says to check the manual and ``evidence`` is the nearest labelled
     wrong statement).

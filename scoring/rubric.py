@@ -40,7 +40,7 @@ from scoring.text import compile_cue
 
 _ITEM_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _SPEC_KEYS = ("base", "drop", "weights", "add", "add_blockers", "name", "items", "facts", "dangers", "exempt_rules")
-_FACT_KEYS = ("id", "label", "topic", "accept", "wrong", "source", "note")
+_FACT_KEYS = ("id", "label", "topic", "accept", "wrong", "says", "misstatements", "source", "note")
 _DANGER_KEYS = ("id", "what", "examples", "source")
 _BLOCKER_KEYS = ("id", "reason", "keywords", "cap", "source", "always")
 # A blocker's cap must keep the score below the pass mark (55), so any blocker means 不合格.
@@ -131,6 +131,10 @@ class Fact:
     A clause that names the ``topic`` and states a number or amount none of ``accept`` contains, or
     any reply containing one of ``wrong``, states the fact wrongly: the accuracy item is lost and the
     score cannot rise above 合格. ``label`` is what the manual says, shown in the feedback.
+
+    ``misstatements`` are wrong statements of the fact in example wordings and ``says`` correct ones:
+    a clause closer in meaning to a misstatement than to the label and every correct wording, in any
+    wording, states the fact wrongly too (see :func:`scoring.pipeline.misstated_facts`).
     """
 
     id: str
@@ -139,6 +143,8 @@ class Fact:
     accept: tuple[str, ...] = ()
     wrong: tuple[str, ...] = ()
     source: Mapping[str, str] = field(default_factory=dict)
+    says: tuple[str, ...] = ()
+    misstatements: tuple[str, ...] = ()
 
     def to_spec(self) -> dict[str, Any]:
         """JSON-safe ``facts`` entry."""
@@ -147,6 +153,10 @@ class Fact:
             data["accept"] = list(self.accept)
         if self.wrong:
             data["wrong"] = list(self.wrong)
+        if self.says:
+            data["says"] = list(self.says)
+        if self.misstatements:
+            data["misstatements"] = list(self.misstatements)
         if self.source:
             data["source"] = dict(self.source)
         return data
@@ -367,12 +377,14 @@ def _fact_from_dict(raw: Mapping[str, Any], path: str) -> Fact:
     topic = _require_list(raw["topic"], f"{path}.topic")
     accept = _require_list(raw.get("accept"), f"{path}.accept")
     wrong = _require_list(raw.get("wrong"), f"{path}.wrong")
-    if not topic or any(not t.strip() for t in (*topic, *accept, *wrong)):
+    says = _require_list(raw.get("says"), f"{path}.says")
+    misstatements = _require_list(raw.get("misstatements"), f"{path}.misstatements")
+    if not topic or any(not t.strip() for t in (*topic, *accept, *wrong, *says, *misstatements)):
         raise ValueError(messages.ERR_SPEC_LIST.format(path=f"{path}.topic"))
-    if not accept and not wrong:
+    if not accept and not wrong and not misstatements:
         raise ValueError(messages.ERR_SPEC_FACT_EMPTY.format(path=path))
     return Fact(fact_id, _require_str(raw["label"], f"{path}.label"), tuple(topic), tuple(accept), tuple(wrong),
-                _source(raw, path))
+                _source(raw, path), tuple(says), tuple(misstatements))
 
 
 def _danger_from_dict(raw: Mapping[str, Any], path: str) -> Danger:

@@ -22,7 +22,10 @@ STAGE_LABELS = {
     "trainer": "培训师复核", "node": "节点规则(经分类器确认)", "node:always": "节点规则(必定封顶)",
 }
 # What found a wrong fact (scoring.WrongFact.stage).
-FACT_STAGE_LABELS = {"declared": "节点声明的事实", "reference": "参考答复中的金额", "classifier": "分句分类器"}
+FACT_STAGE_LABELS = {
+    "declared": "节点声明的事实", "misstatement": "节点声明的错误说法(语义相近)", "reference": "参考答复中的金额",
+    "classifier": "分句分类器",
+}
 STAGE_PREFIXES = {"rule": "必查规则", "danger": "危险做法", "node": "节点规则"}
 
 

@@ -259,3 +259,33 @@ def test_section_has_text_reads_a_table_of_contents(tmp_path):
     assert not section_has_text("m.txt", "《丙要领》", tmp_path)
     assert not section_has_text("m.txt", "第二篇", tmp_path)
     assert section_has_text("m.txt", "目录", tmp_path)
+
+
+def _fact_rubric(source: dict) -> dict:
+    return {
+        "base": "complaint",
+        "facts": [{"id": "pass_fee", "label": "施工人员出入证 20 元/证,交证退款", "topic": ["出入证"],
+                   "accept": ["20", "二十"], "misstatements": ["出入证五十块一张,不退"], "source": source}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ({"file": "002_0eb62db7ee6f7331.txt", "section": "附:装修管理收费标准", "quote": "出入证"}, None),
+        # the manual's words with other spacing and punctuation still match
+        ({"file": "002_0eb62db7ee6f7331.txt", "section": "附:装修管理收费标准", "quote": "装修 管理收费标准"}, None),
+        ({"file": "002_0eb62db7ee6f7331.txt", "section": "附:装修管理收费标准", "quote": "出入证每张一百元"},
+         "source.quote: 引文「出入证每张一百元」在 002_0eb62db7ee6f7331.txt 中找不到"),
+        ({"file": "002_0eb62db7ee6f7331.txt", "section": "没有这一节"},
+         "source: 章节 '没有这一节' 在 002_0eb62db7ee6f7331.txt 中找不到"),
+    ],
+)
+def test_a_fact_citation_is_checked_against_the_manual(tmp_path, source, message):
+    data = sample_data()
+    data["nodes"]["opening"]["rubric"] = _fact_rubric(source)
+    problems = _problems(tmp_path, data)
+    if message is None:
+        assert problems == []
+    else:
+        assert any(f"nodes.opening.rubric.facts[0].{message}" in p for p in problems), problems

@@ -44,6 +44,13 @@ GAS_INSIDE_STAY = "周女士您别慌,千万别开灯,燃气味这么重,马上�
 INVENTED_RULE = "阿姨您别急,电话报修按规定不受理,您得本人下楼到前台填张单子才行。"
 MEDIA_PRIVACY = "不好意思,业主的房号和电话都是个人信息,我们不能对外提供,您有采访需要我可以帮您联系我们的对外负责人。"
 RENOVATION_REFUSAL = "这种情况我们不会去现场让他们停工的,您自己上楼跟装修队说吧。"
+DEPOSIT_REFS = (
+    "您好,物业服务中心。住宅装修保证金1000元一户,装修验收没有违规就全额退还;施工许可证50元,出入证20元,交回证件退款。"
+)
+DEPOSIT_HALF = "保证金验收后先扣掉一半,剩下的再退。"
+DEPOSIT_REFUND = "装修验收没有违规的话,保证金会全部退给您。"
+DEPOSIT_PLAIN = "您好,保证金1000元,验收合格就退,许可证50元。"
+DEPOSIT_KEPT = "保证金一交就不退了,这是规定。"
 
 
 def test_the_issue_reply_is_excellent_and_not_flagged(encoder):
@@ -87,6 +94,31 @@ def test_a_wrong_fact_is_named_and_never_above_pass(encoder):
     assert wrong.score <= 69 and "1000" in wrong.feedback
     assert not right.wrong_facts
     assert right.score > wrong.score
+
+
+def test_a_node_fact_misstated_in_other_words_is_found_by_its_declared_misstatements(encoder):
+    rubric = {"base": "inquiry", "facts": [{
+        "id": "deposit_refund", "label": "装修保证金在装修验收无违规后退还", "topic": ["保证金"],
+        "says": ["验收没有违规,保证金就退给您"],
+        "misstatements": ["保证金交了就不退了", "验收完保证金也要扣一半", "保证金要住满一年才退"],
+    }]}
+    wrong = score(DEPOSIT_HALF, [DEPOSIT_REFS], rubric, encoder=encoder)
+    [fact] = wrong.wrong_facts
+    assert (fact.id, fact.stage, fact.evidence) == ("deposit_refund", "misstatement", "验收完保证金也要扣一半")
+    assert DEPOSIT_HALF[fact.start : fact.end] == fact.span and "一半" in fact.span
+    assert wrong.score <= 69 and "装修保证金在装修验收无违规后退还" in wrong.feedback
+    # the right rule shares the wrong one's words (保证金, 验收, 退): it leans to the correct wording
+    for right in (DEPOSIT_REFUND, DEPOSIT_PLAIN):
+        assert not score(right, [DEPOSIT_REFS], rubric, encoder=encoder).wrong_facts, right
+    # without the declared misstatements the same reply is not found by this stage
+    bare = {"base": "inquiry", "facts": [{**rubric["facts"][0], "misstatements": [], "wrong": ["住满一年"]}]}
+    unlisted = score(DEPOSIT_HALF, [DEPOSIT_REFS], bare, encoder=encoder)
+    assert all(f.stage != "misstatement" for f in unlisted.wrong_facts)
+    # a clause the learned check also flags is reported once, by the node fact that says what the manual says
+    [learned] = score(DEPOSIT_KEPT, [DEPOSIT_REFS], bare, encoder=encoder).wrong_facts
+    assert learned.stage == "classifier"
+    [declared] = score(DEPOSIT_KEPT, [DEPOSIT_REFS], rubric, encoder=encoder).wrong_facts
+    assert (declared.stage, declared.span) == ("misstatement", learned.span)
 
 
 def test_an_invented_rule_no_node_declares_is_caught_by_the_learned_fact_check(encoder):
