@@ -513,9 +513,10 @@ def misstated_facts(
     """Node facts stated wrongly in any wording: a clause close to one of a fact's ``misstatements``.
 
     The clause must reach ``MISSTATEMENT_SIMILARITY`` to a misstatement and be closer to it, by
-    ``MISSTATEMENT_MARGIN``, than to the fact's ``label``, each of its ``says`` and every reference
-    clause (``support``): a wrong rule and the right one share their words ("验收有问题保证金全扣" /
-    "验收无违规退还"), so only the side the clause leans to counts. The sentence embedding does not
+    ``MISSTATEMENT_MARGIN``, than to the fact's ``label``, each of its ``says`` (whole and clause by
+    clause, as the references are: 「钥匙只能凭委托书原件给」 is one clause of a long label) and every
+    reference clause (``support``): a wrong rule and the right one share their words
+    ("验收有问题保证金全扣" / "验收无违规退还"), so only the side the clause leans to counts. The sentence embedding does not
     read negation ("签字不是认可房子没问题" sits close to "签了字就表示您认可房子没问题"), so, as for
     dangers, the learned ``wrong_fact`` classifier must also read the clause as a wrong statement
     (:func:`fact_scores` at least ``CONFIRM_PROBABILITY``, below its own threshold: the declared
@@ -529,7 +530,9 @@ def misstated_facts(
     out: list[WrongFact] = []
     for fact in facts:
         wrong_sims = clause_vecs @ encoder.encode_cached(fact.misstatements).T
-        right = (clause_vecs @ encoder.encode_cached((fact.label, *fact.says)).T).max(axis=1)
+        correct = (fact.label, *fact.says)
+        correct += tuple(c for text in correct for c in _reference_clauses(text) if c not in correct)
+        right = (clause_vecs @ encoder.encode_cached(correct).T).max(axis=1)
         nearest = wrong_sims.argmax(axis=1)
         best = wrong_sims.max(axis=1)
         lean = best - np.maximum(right, support)
