@@ -42,7 +42,7 @@ from scoring.encoder import Encoder
 from scoring.features import FIGURES, PreparedReply, prepare, similarity_figures
 from scoring.model import ScorerModel, grade_to_score, node_key
 from scoring.result import BlockerHit, Hit, Miss, ScoreResult, SemanticMatch, Tone, WrongFact
-from scoring.rubric import Blocker, Item, Rubric
+from scoring.rubric import Blocker, Fact, Item, Rubric
 from scoring.text import MONEY, clause_contexts, compile_cue, is_negated, normalize
 
 RULES_FILE = Path(__file__).resolve().parent / "data" / "rules.yaml"
@@ -175,9 +175,10 @@ def analyse(
         else SemanticMatch(-1, "", 0.0, 0.0)
     )
 
+    stated = np.maximum(support, fact_support(encoder, rubric, clause_vecs))
     wrong_facts = _wrong_facts(prepared, rubric, refs)
-    wrong_facts += misstated_facts(model, encoder, rubric, prepared, clause_vecs, probs, support, wrong_facts)
-    wrong_facts += _learned_wrong_facts(model, prepared, clause_vecs, probs, support, wrong_facts)
+    wrong_facts += misstated_facts(model, encoder, rubric, prepared, clause_vecs, probs, stated, wrong_facts)
+    wrong_facts += _learned_wrong_facts(model, prepared, clause_vecs, probs, stated, wrong_facts)
     hits, misses = [], []
     for item in rubric.items:
         hit = _item_hit(model, encoder, item, prepared, clause_vecs, probs, precision, wrong_facts)
@@ -500,6 +501,25 @@ def _wrong_facts(prepared: PreparedReply, rubric: Rubric, references: Sequence[s
     return wrong
 
 
+def _correct_wordings(facts: Sequence[Fact]) -> tuple[str, ...]:
+    """Each fact's label and ``says``, whole and clause by clause."""
+    whole = tuple(text for fact in facts for text in (fact.label, *fact.says))
+    return whole + tuple(c for text in whole for c in _reference_clauses(text) if c not in whole)
+
+
+def fact_support(encoder: Encoder, rubric: Rubric, clause_vecs: np.ndarray) -> np.ndarray:
+    """Each clause's best cosine to a correct wording of one of the node's declared facts (0 without).
+
+    Like a reference clause, a declared fact's correct wording is the manual's: a clause restating
+    it (at ``FACT_SUPPORTED``) is not a wrong statement, whatever shape of rule it has
+    ("按规定钥匙得凭委托书原件才能领走"). :func:`fact_scores` reads the larger of the two supports.
+    """
+    correct = _correct_wordings(rubric.facts)
+    if not correct or not len(clause_vecs):
+        return np.zeros(len(clause_vecs), dtype=np.float32)
+    return (clause_vecs @ encoder.encode_cached(correct).T).max(axis=1)
+
+
 def misstated_facts(
     model: ScorerModel,
     encoder: Encoder,
@@ -513,15 +533,16 @@ def misstated_facts(
     """Node facts stated wrongly in any wording: a clause close to one of a fact's ``misstatements``.
 
     The clause must reach ``MISSTATEMENT_SIMILARITY`` to a misstatement and be closer to it, by
-    ``MISSTATEMENT_MARGIN``, than to the fact's ``label``, each of its ``says`` (whole and clause by
-    clause, as the references are: 「钥匙只能凭委托书原件给」 is one clause of a long label) and every
-    reference clause (``support``): a wrong rule and the right one share their words
-    ("验收有问题保证金全扣" / "验收无违规退还"), so only the side the clause leans to counts. The sentence embedding does not
-    read negation ("签字不是认可房子没问题" sits close to "签了字就表示您认可房子没问题"), so, as for
-    dangers, the learned ``wrong_fact`` classifier must also read the clause as a wrong statement
-    (:func:`fact_scores` at least ``CONFIRM_PROBABILITY``, below its own threshold: the declared
-    misstatement is the other half of the evidence). One finding per fact; facts already in
-    ``found`` are not reported twice. The evidence is the misstatement it matched.
+    ``MISSTATEMENT_MARGIN``, than to the fact's ``label`` and ``says`` (whole and clause by
+    clause, as the references are: 「钥匙只能凭委托书原件给」 is one clause of a long label)
+    and every reference clause (``support``): a wrong rule and the right one share their words
+    ("验收有问题保证金全扣" / "验收无违规退还"), so only the side the clause leans to
+    counts. The sentence embedding does not read negation ("签字不是认可房子没问题" sits
+    close to "签了字就表示您认可房子没问题"), so, as for dangers, the learned ``wrong_fact``
+    classifier must also read the clause as a wrong statement (:func:`fact_scores` at least
+    ``CONFIRM_PROBABILITY``, below its own threshold: the declared misstatement is the other half
+    of the evidence). One finding per fact; facts already in ``found`` are not reported twice.
+    The evidence is the misstatement it matched.
     """
     facts = [f for f in rubric.facts if f.misstatements and all(w.id != f.id for w in found)]
     if not facts or not len(prepared.clauses) or not model.has_label(FACT_LABEL):
@@ -530,9 +551,7 @@ def misstated_facts(
     out: list[WrongFact] = []
     for fact in facts:
         wrong_sims = clause_vecs @ encoder.encode_cached(fact.misstatements).T
-        correct = (fact.label, *fact.says)
-        correct += tuple(c for text in correct for c in _reference_clauses(text) if c not in correct)
-        right = (clause_vecs @ encoder.encode_cached(correct).T).max(axis=1)
+        right = (clause_vecs @ encoder.encode_cached(_correct_wordings((fact,))).T).max(axis=1)
         nearest = wrong_sims.argmax(axis=1)
         best = wrong_sims.max(axis=1)
         lean = best - np.maximum(right, support)

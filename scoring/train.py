@@ -262,10 +262,11 @@ def _fit_classifiers(x, targets: dict[str, np.ndarray], labels: Sequence[str], r
 def _fact_vetoed(oof, labels, rows_of: dict[int, list[int]], vectors, examples, nodes, store) -> np.ndarray:
     """``oof`` with the ``wrong_fact`` column as the pipeline reads it (:func:`scoring.pipeline.fact_scores`).
 
-    A clause restating one of its node's references is never flagged, so the threshold is
-    calibrated on the clauses that can be. ``rows_of`` maps an example to its clause rows.
+    A clause restating one of its node's references, or a correct wording of one of its declared
+    facts (:func:`scoring.pipeline.fact_support`), is never flagged, so the threshold is calibrated
+    on the clauses that can be. ``rows_of`` maps an example to its clause rows.
     """
-    from scoring.pipeline import encode_references, fact_scores
+    from scoring.pipeline import encode_references, fact_scores, fact_support
 
     if FACT_LABEL not in labels:
         return oof
@@ -276,7 +277,8 @@ def _fact_vetoed(oof, labels, rows_of: dict[int, list[int]], vectors, examples, 
         key = (examples[e].scenario, examples[e].node)
         if key not in encoded:
             encoded[key] = encode_references(encoder, nodes[key].references, vectors.shape[1])
-        support[indices] = reference_support(vectors[indices], encoded[key][2])
+        support[indices] = np.maximum(reference_support(vectors[indices], encoded[key][2]),
+                                      fact_support(encoder, nodes[key].rubric, vectors[indices]))
     vetoed = oof.copy()
     j = labels.index(FACT_LABEL)
     vetoed[:, j] = fact_scores(oof, j, support)

@@ -51,8 +51,8 @@ DEPOSIT_HALF = "保证金验收后先扣掉一半,剩下的再退。"
 DEPOSIT_REFUND = "装修验收没有违规的话,保证金会全部退给您。"
 DEPOSIT_PLAIN = "您好,保证金1000元,验收合格就退,许可证50元。"
 DEPOSIT_KEPT = "保证金一交就不退了,这是规定。"
-LETTER_REFS = "周先生,钥匙得等委托书原件到了才能给大爷,电话里同意我们不能代替书面委托,您看今天能不能送来?"
-LETTER_RULE = "钥匙得凭委托书原件才能领"
+LETTER_REFS = "周先生您好,我是物业管家,大爷来前台领备用钥匙,想跟您确认一下这件事。"
+LETTER_RULE = "按规定钥匙得凭委托书原件才能领走。"
 
 
 def test_the_issue_reply_is_excellent_and_not_flagged(encoder):
@@ -123,14 +123,14 @@ def test_a_node_fact_misstated_in_other_words_is_found_by_its_declared_misstatem
     assert (declared.stage, declared.span) == ("misstatement", learned.span)
 
 
-def test_a_clause_of_a_long_rule_is_read_against_that_clause_of_the_label(encoder):
-    # the one clause states the label's last clause; against the whole long label it sits nearer a misstatement
-    rubric = {"base": "inquiry", "facts": [{
-        "id": "letter_first", "topic": ["委托书"],
-        "label": "委托他人办理须持书面委托书原件,电话里同意不能代替书面委托,委托书原件到了才能代领",
-        "misstatements": ["委托书发个电子版过来就能领钥匙", "您电话里同意了,钥匙就先让大爷拿走"],
-    }]}
-    result = score(LETTER_RULE, [LETTER_REFS], rubric, encoder=encoder)
+def test_a_rule_restating_a_declared_fact_is_not_taken_for_an_invented_one(encoder):
+    # the learned check reads the shape of a rule ("按规定…才能…"); a node's declared fact says which rules hold
+    fact = {"id": "letter_first", "topic": ["委托书"], "wrong": ["电子版就行"],
+            "label": "委托他人办理须持书面委托书原件,电话里同意不能代替书面委托,委托书原件到了才能代领"}
+    undeclared = score(LETTER_RULE, [LETTER_REFS], {"base": "inquiry", "facts": [fact]}, encoder=encoder)
+    assert [f.stage for f in undeclared.wrong_facts] == ["classifier"]
+    declared = {"base": "inquiry", "facts": [{**fact, "says": ["钥匙要凭委托书原件才能领"]}]}
+    result = score(LETTER_RULE, [LETTER_REFS], declared, encoder=encoder)
     assert not result.wrong_facts, result.feedback
 
 

@@ -8,7 +8,16 @@ from scoring.corpus import FACT_LABEL, Example
 from scoring.encoder import get_encoder
 from scoring.features import prepare
 from scoring.pipeline import FACT_SUPPORTED
-from scoring.train import FACT_GOOD_SHARE, EmbeddingStore, _build_rows, _choose_thresholds, _fact_vetoed, library_nodes
+from scoring.rubric import Rubric
+from scoring.train import (
+    FACT_GOOD_SHARE,
+    EmbeddingStore,
+    NodeInfo,
+    _build_rows,
+    _choose_thresholds,
+    _fact_vetoed,
+    library_nodes,
+)
 
 
 def test_a_wrong_fact_span_labels_its_clauses_at_every_node():
@@ -54,3 +63,21 @@ def test_the_threshold_is_calibrated_on_clauses_that_do_not_restate_a_reference(
     assert column["按规定电话报修不受理"] == np.float32(0.9)
     assert (vetoed[:, 0] == oof[:, 0]).all()  # other labels untouched
     assert FACT_SUPPORTED < 1.0
+
+
+def test_the_calibration_also_leaves_out_clauses_restating_a_declared_fact():
+    """A declared fact's correct wording is the manual's too (pipeline.fact_support), in training as in scoring."""
+    key = ("s", "n")
+    rubric = Rubric.from_spec({"base": "inquiry", "facts": [{
+        "id": "letter_first", "topic": ["委托书"], "wrong": ["电子版就行"], "says": ["钥匙要凭委托书原件才能领"],
+        "label": "委托他人办理须持书面委托书原件,电话里同意不能代替书面委托,委托书原件到了才能代领",
+    }]})
+    nodes = {key: NodeInfo(("周先生您好,我是物业管家,大爷来前台领备用钥匙,想跟您确认一下。",), rubric)}
+    examples = [Example("t:1", *key, "钥匙要凭委托书原件才能领,按规定电话报修不受理", 3)]
+    rows, _ = _build_rows(examples, [], nodes)
+    store = EmbeddingStore(get_encoder(), None)
+    vectors = store.get(rows.texts)
+    oof = np.full((len(rows.texts), 1), 0.9, dtype=np.float32)
+    vetoed = _fact_vetoed(oof, [FACT_LABEL], {0: list(range(len(rows.texts)))}, vectors, examples, nodes, store)
+    column = dict(zip(rows.texts, vetoed[:, 0], strict=True))
+    assert column["钥匙要凭委托书原件才能领"] == 0.0 and column["按规定电话报修不受理"] == np.float32(0.9)
