@@ -25,7 +25,7 @@ from scoring.features import FIGURES, NgramIndex, ngram_vectorizer
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 ENV_MODEL_DIR = "GUANJIA_SCORER_MODEL"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 # Cosine at which a reply counts as the same as a corrected one (a few characters changed).
 MEMORY_SIMILARITY = 0.93
 
@@ -75,6 +75,8 @@ class ScorerModel:
         stats: Counts recorded at training time (examples, clauses, per-label positives).
         memory_*: Trainers' corrections, remembered as given: a reply at the same node (same
             references) that is nearly the same as a corrected one gets the trainer's grade.
+        documents: For each node of the library (by :func:`node_key`), the documents (《…》) its
+            scenario names in its references and declared facts; ``known_documents`` is their union.
     """
 
     version: str
@@ -100,8 +102,11 @@ class ScorerModel:
     memory_keys: list[str] = field(default_factory=list)
     memory_grades: list[int] = field(default_factory=list)
     memory_ids: list[str] = field(default_factory=list)
+    documents: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._documents = {key: frozenset(names) for key, names in self.documents.items()}
+        self.known_documents = frozenset(name for names in self._documents.values() for name in names)
         self._index = {label: i for i, label in enumerate(self.labels)}
         self._vectorizer = ngram_vectorizer(self.vocabulary, self.idf)
         self._generic_cols = np.array([self._index[g] for g in self.generic], dtype=np.int64)
@@ -118,6 +123,14 @@ class ScorerModel:
     def vectorizer(self):
         """The n-gram ``TfidfVectorizer`` rebuilt from the stored vocabulary."""
         return self._vectorizer
+
+    def scenario_documents(self, references: Sequence[str]) -> frozenset[str] | None:
+        """The documents (《…》) the scenario of the node with these ``references`` names anywhere.
+
+        ``None`` for a node the model was not trained with (its references were edited since, or
+        a command-line line brings its own): its scenario is unknown.
+        """
+        return self._documents.get(node_key(references))
 
     def has_label(self, label: str) -> bool:
         """Whether a classifier was trained for this item or blocker id."""
@@ -211,6 +224,7 @@ class ScorerModel:
             "memory_keys": self.memory_keys,
             "memory_grades": self.memory_grades,
             "memory_ids": self.memory_ids,
+            "documents": self.documents,
         }
         tmp = directory / "meta.json.tmp"
         tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
@@ -257,6 +271,7 @@ class ScorerModel:
             memory_keys=list(meta["memory_keys"]),
             memory_grades=[int(g) for g in meta["memory_grades"]],
             memory_ids=list(meta["memory_ids"]),
+            documents={str(k): list(v) for k, v in meta["documents"].items()},
         )
 
 

@@ -10,7 +10,8 @@ For every blocker, in order (the first stage that fires decides):
 
 For every rubric item: ``classifier`` (items the corpus labels) → ``exemplar``/``keyword`` (items
 no classifier knows: the rubric's own cues) → ``reference`` (answer items matched to a reference) →
-missed. Node facts are checked explicitly (``fact:<id>``), and the ``wrong_fact`` classifier, trained
+missed. Node facts are checked explicitly (``fact:<id>``), so is a document of another scenario's
+procedure (``fact:document``), and the ``wrong_fact`` classifier, trained
 on the corpus's wrong-fact spans, flags invented rules no node declares (``fact:wrong_fact``).
 The score is the grade model's prediction
 (fitted on the corpus grades, mapped to 0-100 by :func:`scoring.model.grade_to_score`), capped by the
@@ -43,7 +44,7 @@ from scoring.features import FIGURES, PreparedReply, prepare, similarity_figures
 from scoring.model import ScorerModel, grade_to_score, node_key
 from scoring.result import BlockerHit, Hit, Miss, ScoreResult, SemanticMatch, Tone, WrongFact
 from scoring.rubric import Blocker, Fact, Item, Rubric
-from scoring.text import MONEY, clause_contexts, compile_cue, is_negated, normalize
+from scoring.text import DOCUMENT, MONEY, clause_contexts, compile_cue, is_negated, normalize
 
 RULES_FILE = Path(__file__).resolve().parent / "data" / "rules.yaml"
 # Raw cosine at which a clause counts as close to a node's danger example or an item's exemplar.
@@ -177,6 +178,7 @@ def analyse(
 
     stated = np.maximum(support, fact_support(encoder, rubric, clause_vecs))
     wrong_facts = _wrong_facts(prepared, rubric, refs)
+    wrong_facts += foreign_documents(model, prepared, refs)
     wrong_facts += misstated_facts(model, encoder, rubric, prepared, clause_vecs, probs, stated, wrong_facts)
     wrong_facts += _learned_wrong_facts(model, prepared, clause_vecs, probs, stated, wrong_facts)
     hits, misses = [], []
@@ -451,6 +453,8 @@ _SPACES = re.compile(r"\s+")
 # 0.75 and 0.85 compared on the grouped folds: Spearman 0.883 and 0.882, wrong facts above 合格 56/131
 # either way (the references' own rules were flagged without it, and a model answer capped at 合格).
 FACT_SUPPORTED = 0.75
+# The id of a wrong fact :func:`foreign_documents` finds.
+DOCUMENT_FACT = "document"
 # Raw cosine at which a clause counts as close to a node fact's misstatement (as for dangers), and by
 # how much it must be closer to it than to the fact's correct wordings and the references.
 MISSTATEMENT_SIMILARITY = 0.72
@@ -499,6 +503,28 @@ def _wrong_facts(prepared: PreparedReply, rubric: Rubric, references: Sequence[s
             start, end = hit
             wrong.append(WrongFact(fact.id, fact.label, prepared.reply[start:end], start, end))
     return wrong
+
+
+def foreign_documents(model: ScorerModel, prepared: PreparedReply, references: Sequence[str]) -> list[WrongFact]:
+    """A document of another procedure: a 《…》 the library names that the node's scenario never names.
+
+    「交房验收请您填《装修申请表》」 at a handover: the library knows 《装修申请表》 from the
+    decoration scenarios, and nothing in the handover scenario (its references, its declared facts'
+    correct wordings) names it. A title the library does not know (the trainee's own word for a
+    form) is not judged, nor is any title at a node the model does not know (see
+    :meth:`scoring.model.ScorerModel.scenario_documents`). The label names the scenario's documents.
+    """
+    own = model.scenario_documents(references)
+    if own is None:
+        return []
+    for match in DOCUMENT.finditer(prepared.text):
+        name = match.group(1).strip()
+        if name in model.known_documents and name not in own:
+            label = (messages.FACT_DOCUMENTS.format(documents="、".join(f"《{d}》" for d in sorted(own))) if own
+                     else messages.FACT_NO_DOCUMENTS)
+            span = prepared.reply[match.start() : match.end()]
+            return [WrongFact(DOCUMENT_FACT, label, span, match.start(), match.end(), stage="document")]
+    return []
 
 
 def _correct_wordings(facts: Sequence[Fact]) -> tuple[str, ...]:

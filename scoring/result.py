@@ -95,14 +95,19 @@ def fact_sentence(span: str, label: str, stage: str = "declared") -> str:
     """What a trainee is told of a wrong fact ``span``.
 
     What the manual says (``label``); for a ``reference`` fact, the amounts the references give
-    (the references stand in for the manual there); for a ``classifier`` fact, which knows no
+    (the references stand in for the manual there); for a ``document`` fact, the documents of the
+    node's scenario; for a ``classifier`` fact, which knows no
     node's facts, that the manual has no such rule and to check it.
     """
     text = _FACT_SENTENCES.get(stage, messages.FEEDBACK_WRONG_FACT)
     return text.format(span=span, label=label)
 
 
-_FACT_SENTENCES = {"classifier": messages.FEEDBACK_WRONG_FACT_LEARNED, "reference": messages.FEEDBACK_WRONG_AMOUNT}
+_FACT_SENTENCES = {
+    "classifier": messages.FEEDBACK_WRONG_FACT_LEARNED,
+    "reference": messages.FEEDBACK_WRONG_AMOUNT,
+    "document": messages.FEEDBACK_WRONG_DOCUMENT,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +116,8 @@ class WrongFact:
 
     ``stage`` is what found it: ``declared`` (a node fact's ``accept``/``wrong``), ``misstatement`` (a
     clause close in meaning to one of a node fact's ``misstatements``, the ``evidence``), ``reference`` (an
-    amount no reference states) or ``classifier`` (the learned ``wrong_fact`` classifier, which knows
+    amount no reference states), ``document`` (a document of another scenario's procedure, see
+    :func:`scoring.pipeline.foreign_documents`) or ``classifier`` (the learned ``wrong_fact`` classifier, which knows
     no node's facts: ``label`` then says to check the manual and ``evidence`` is the nearest labelled
     wrong statement).
     """

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -90,6 +91,8 @@ TIME_PATTERN = (
 )
 TIME_EXPRESSION = re.compile(TIME_PATTERN)
 MONEY = re.compile(r"([0-90-9一二两三四五六七八九十百千万]+(\.[0-9]+)?)\s*(元|块|%|%)")
+# A document named by its title: 「请您填好《装修申请表》」.
+DOCUMENT = re.compile(r"《([^《》\n]{1,40})》")
 
 
 def normalize(text: str) -> str:
@@ -290,3 +293,8 @@ def compile_cue(pattern: str) -> re.Pattern[str]:
 def strip_tags(text: str) -> str:
     """Replace HTML-like tags by spaces of the same length (offsets stay valid)."""
     return _TAG.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def documents_named(texts: Iterable[str]) -> set[str]:
+    """The titles of the documents (《…》) ``texts`` name, normalised as :func:`normalize` does."""
+    return {match.group(1).strip() for text in texts for match in DOCUMENT.finditer(normalize(text))}

@@ -40,6 +40,7 @@ from scoring.encoder import Encoder, get_encoder
 from scoring.features import FIGURES, clause_matrix, fit_ngrams, prepare, reference_support
 from scoring.model import MODELS_DIR, ScorerModel, model_dir, node_key, safe_name
 from scoring.rubric import Rubric
+from scoring.text import documents_named
 
 LIBRARY_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "library"
 MIN_POSITIVES = 6
@@ -78,6 +79,23 @@ def library_nodes(directory: Path = LIBRARY_DIR) -> dict[tuple[str, str], NodeIn
             rubric = Rubric.from_spec(node.get("rubric", "complaint"), f"{path.name}: nodes.{node_id}.rubric")
             nodes[(data["id"], node_id)] = NodeInfo(tuple(node.get("references", ())), rubric)
     return nodes
+
+
+def scenario_documents(nodes: dict[tuple[str, str], NodeInfo]) -> dict[str, list[str]]:
+    """For each node (by :func:`scoring.model.node_key`), the documents (《…》) its scenario names.
+
+    A scenario names a document in any node's references or declared facts (``label``, ``says``;
+    not ``misstatements``, which are wrong). A reply naming another scenario's document names the
+    wrong one (see :func:`scoring.pipeline.foreign_documents`).
+    """
+    named: dict[str, set[str]] = {}
+    for (scenario, _), info in nodes.items():
+        texts = [*info.references, *(text for fact in info.rubric.facts for text in (fact.label, *fact.says))]
+        named.setdefault(scenario, set()).update(documents_named(texts))
+    documents: dict[str, set[str]] = {}
+    for (scenario, _), info in nodes.items():
+        documents.setdefault(node_key(info.references), set()).update(named[scenario])
+    return {key: sorted(names) for key, names in documents.items()}
 
 
 class EmbeddingStore:
@@ -342,8 +360,10 @@ def _off_topic_inputs(examples, nodes, fold_models, store, probe, labels, thresh
     rng = np.random.default_rng(0)
     good = [i for i, e in enumerate(examples) if e.grade >= 2]
     rows, grades = [], []
+    documents = scenario_documents(nodes)
     for weights, bias, test_idx in fold_models:
-        fold_model = _model("oof", store.encoder.name, labels, weights, bias, thresholds, vectorizer)
+        fold_model = _model("oof", store.encoder.name, labels, weights, bias, thresholds, vectorizer,
+                            documents=documents)
         held_nodes = sorted({(examples[i].scenario, examples[i].node) for i in test_idx})
         held_scenarios = {s for s, _ in held_nodes}
         donors = [i for i in good if examples[i].scenario in held_scenarios]
@@ -408,7 +428,7 @@ def code_fingerprint() -> str:
 
 def _model(
     version: str, encoder_name: str, labels, weights, bias, thresholds, vectorizer, *, evidence=None, grade=None,
-    stats=None, memory=None,
+    stats=None, memory=None, documents=None,
 ) -> ScorerModel:
     empty = (np.zeros((0, 512), np.float16), np.zeros(0, np.int32), [], [])
     ev_vectors, ev_labels, ev_texts, ev_ids = evidence or empty
@@ -418,7 +438,7 @@ def _model(
         thresholds=thresholds, scale=EMBED_SCALE, vocabulary={k: int(v) for k, v in vectorizer.vocabulary_.items()},
         idf=vectorizer.idf_, evidence_vectors=ev_vectors, evidence_labels=ev_labels, evidence_texts=ev_texts,
         evidence_ids=ev_ids, grade_layers=layers, grade_beta=GRADE_BETA, figure_mean=mean,
-        figure_std=std, generic=list(labels), stats=stats or {},
+        figure_std=std, generic=list(labels), stats=stats or {}, documents=documents or {},
         **({} if memory is None else dict(zip(("memory_vectors", "memory_keys", "memory_grades", "memory_ids"),
                                               memory, strict=True))),
     )
@@ -531,8 +551,10 @@ def _train(examples, bank, nodes, store, log, partial_as_half, example_weights) 
     raw_figures = np.zeros((len(examples), len(FIGURES)))
     analyses: dict[int, object] = {}
     oof_of = {e: oof[r] for e, r in rows_of.items()}
+    documents = scenario_documents(nodes)
     for weights, bias, test_idx in fold_models:
-        fold_model = _model("oof", store.encoder.name, labels, weights, bias, thresholds, vectorizer)
+        fold_model = _model("oof", store.encoder.name, labels, weights, bias, thresholds, vectorizer,
+                            documents=documents)
         held = [examples[i] for i in test_idx]
         for i, analysis in zip(test_idx, _analyses(fold_model, store, held, nodes, [oof_of[i] for i in test_idx]),
                                strict=True):
@@ -575,7 +597,7 @@ def _train(examples, bank, nodes, store, log, partial_as_half, example_weights) 
                       else np.zeros((0, 512), dtype=np.float32))
     say(f"  完成,{stats['seconds']}s")
     return _model(version, store.encoder.name, labels, weights, bias, thresholds, vectorizer,
-                  evidence=evidence,
+                  evidence=evidence, documents=documents,
                   grade=(layers, mean, std), stats=stats, memory=(
                       memory_vectors, [node_key(nodes[(e.scenario, e.node)].references) for e in memory],
                       [e.grade for e in memory], [e.id for e in memory]))

@@ -24,7 +24,7 @@ STAGE_LABELS = {
 # What found a wrong fact (scoring.WrongFact.stage).
 FACT_STAGE_LABELS = {
     "declared": "节点声明的事实", "misstatement": "节点声明的错误说法(语义相近)", "reference": "参考答复中的金额",
-    "classifier": "分句分类器",
+    "classifier": "分句分类器", "document": "别的情景的文件",
 }
 STAGE_PREFIXES = {"rule": "必查规则", "danger": "危险做法", "node": "节点规则"}
 

@@ -10,8 +10,9 @@ import pytest
 from scoring import RUBRICS, score_many
 from scoring.corpus import CorpusError, Example, load_clauses, load_corpus
 from scoring.learn import correction, retrain
-from scoring.model import ScorerModel, get_model
-from scoring.train import current_version, default_store, library_nodes, model_version
+from scoring.model import ScorerModel, get_model, node_key
+from scoring.rubric import Rubric
+from scoring.train import NodeInfo, current_version, default_store, library_nodes, model_version, scenario_documents
 
 NODES = library_nodes()
 
@@ -50,6 +51,8 @@ def test_the_saved_model_scores_the_same_after_loading(encoder, tmp_path):
     info = NODES[("leak-repeated", "opening")]
     items = [("您好,给您添麻烦了,我下午两点前带师傅上门查,查完告诉您。", info.references, info.rubric),
              ("这个我们管不了。", info.references, info.rubric)]
+    assert loaded.documents == model.documents and loaded.known_documents
+    assert loaded.scenario_documents(info.references) == model.scenario_documents(info.references)
     first = [r.to_dict() for r in score_many(items, encoder=encoder, model=model)]
     second = [r.to_dict() for r in score_many(items, encoder=encoder, model=loaded)]
     assert first == second
@@ -103,3 +106,17 @@ def test_retrain_reports_what_changes_and_remembers_the_correction(encoder):
     elsewhere = nodes[("parking-occupied", "opening")]
     other = score_many([(reply, elsewhere.references, elsewhere.rubric)], encoder=encoder, model=model)[0]
     assert other.decided_by == "model"  # the correction holds at its own node only
+
+
+def test_a_scenario_names_its_documents_in_references_and_correct_fact_wordings_only():
+    nodes = {
+        ("s", "a"): NodeInfo(("请填《甲表》。",), RUBRICS["inquiry"]),
+        ("s", "b"): NodeInfo(("好的。",), Rubric.from_spec({"base": "inquiry", "facts": [
+            {"id": "f", "label": "要交《乙表》", "topic": ["表"], "says": ["交《丙表》也行"],
+             "misstatements": ["交《丁表》就行"]}]})),
+        ("t", "a"): NodeInfo(("请带《戊证》。",), RUBRICS["inquiry"]),
+    }
+    documents = scenario_documents(nodes)
+    # every node of a scenario gets the documents of the whole scenario, a misstatement's none
+    assert documents[node_key(("请填《甲表》。",))] == documents[node_key(("好的。",))] == ["丙表", "乙表", "甲表"]
+    assert documents[node_key(("请带《戊证》。",))] == ["戊证"]

@@ -264,3 +264,28 @@ def test_a_refusal_restating_the_references_is_read_as_shirking_on_their_ground(
     assert refusal > 0.5 and good < 0.2, (refusal, good)
     assert at("sudden-water-cut", "cause", WATER_CUT_REFUSAL, encoder).band == "不合格"
     assert at("sudden-water-cut", "cause", WATER_CUT_GOOD, encoder).band in ("优秀", "良好")
+
+
+HANDOVER_WRONG_FORM = "陈先生您别担心,这些问题我都写进《装修申请表》,咱俩签字,复印一份给您,水电气底数今天一起抄好存档。"
+HANDOVER_RIGHT_FORM = (
+    "陈先生您别担心,这些问题我都写进《物业验收交接记录表》,咱俩签字,复印一份给您,水电气底数今天一起抄好存档。"
+)
+HANDOVER_OWN_WORD = "陈先生您别担心,这些问题我都写进《问题清单》,咱俩签字,复印一份给您,水电气底数今天一起抄好存档。"
+
+
+def test_a_document_of_another_procedure_is_a_wrong_fact_naming_the_scenarios_own(encoder):
+    # 《装修申请表》 belongs to the decoration scenarios; the handover's record is 《物业验收交接记录表》
+    wrong = at("handover-defects", "record", HANDOVER_WRONG_FORM, encoder)
+    [fact] = wrong.wrong_facts
+    assert (fact.id, fact.stage, fact.span) == ("document", "document", "《装修申请表》")
+    assert HANDOVER_WRONG_FORM[fact.start : fact.end] == fact.span
+    assert "《物业验收交接记录表》" in fact.label and fact.sentence in wrong.feedback
+    assert wrong.score <= 69
+    right = at("handover-defects", "record", HANDOVER_RIGHT_FORM, encoder)
+    assert not right.wrong_facts and right.score > 69, right.feedback
+    # a title the library does not know is the trainee's own word, not judged
+    assert not at("handover-defects", "record", HANDOVER_OWN_WORD, encoder).wrong_facts
+    # nor is any title at a node the model was not trained with (references edited since)
+    info = NODES[("handover-defects", "record")]
+    edited = score(HANDOVER_WRONG_FORM, [*info.references, "问题都记进交接记录。"], info.rubric, encoder=encoder)
+    assert all(f.stage != "document" for f in edited.wrong_facts)
