@@ -23,7 +23,7 @@ def test_home_lists_own_site_trainees_with_last_activity_in_local_time(app, clie
         make_attempt(other, started=datetime(2026, 3, 1, 10, 0), score=99)
     auth.login(role)
     page = client.get("/").get_data(as_text=True)
-    # The page body only: the header names the signed-in user, whose generated name (测试培训师994) may hold "99".
+    # The page body only, and scores as table cells: generated names and 工号 (测试培训师994, trainee099) may hold "99".
     html = page.split("<main", 1)[1].split("</main>", 1)[0]
     assert "本项目学员" in html and "外项目学员" not in html
-    assert "03-02 00:30" in html and "77" in html and "99" not in html
+    assert "03-02 00:30" in html and "<td>77</td>" in html and "<td>99</td>" not in html
