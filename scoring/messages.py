@@ -59,7 +59,7 @@ FACT_REFERENCE_AMOUNT = "参考答复给出的金额是 {amounts}"
 # A document of another procedure (stage "document"): the scenario's own documents, or none.
 FACT_DOCUMENTS = "这一情景用到的是{documents}"
 FACT_NO_DOCUMENTS = "这一情景的手续用不到这份文件"
-FEEDBACK_WRONG_DOCUMENT = "“{span}”是别的手续用的文件,{label},请核对手册后再答。"
+FEEDBACK_WRONG_DOCUMENT = "{span}是别的手续用的文件,{label},请核对手册后再答。"  # span is the 《title》
 
 
 # Error messages (the CLI and Rubric.from_spec raise these; the path part stays in ascii).

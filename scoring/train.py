@@ -349,7 +349,7 @@ def _choose_thresholds(
     return thresholds
 
 
-def _off_topic_inputs(examples, nodes, fold_models, store, probe, labels, thresholds, vectorizer, oof_of):
+def _off_topic_inputs(examples, nodes, fold_models, store, probe, labels, thresholds, vectorizer, oof_of, documents):
     """Grade inputs of good replies moved to a node of another scenario, graded 0 (off-topic).
 
     The corpus has few off-topic replies, yet "明天小区组织羽毛球比赛" to a leaking ceiling must fail:
@@ -360,7 +360,6 @@ def _off_topic_inputs(examples, nodes, fold_models, store, probe, labels, thresh
     rng = np.random.default_rng(0)
     good = [i for i, e in enumerate(examples) if e.grade >= 2]
     rows, grades = [], []
-    documents = scenario_documents(nodes)
     for weights, bias, test_idx in fold_models:
         fold_model = _model("oof", store.encoder.name, labels, weights, bias, thresholds, vectorizer,
                             documents=documents)
@@ -567,7 +566,7 @@ def _train(examples, bank, nodes, store, log, partial_as_half, example_weights) 
         inputs[i] = probe.grade_input(analysis.whole_vec, analysis.figures, analysis.label_scores)
     grades = np.array([e.grade for e in examples], dtype=np.float64)
     extra_inputs, extra_grades = _off_topic_inputs(examples, nodes, fold_models, store, probe, labels, thresholds,
-                                                   vectorizer, oof_of)
+                                                   vectorizer, oof_of, documents)
     layers = _fit_grade_networks(np.vstack([inputs, extra_inputs]), np.concatenate([grades, extra_grades]),
                                  np.concatenate([weight_of[:-1], np.ones(len(extra_grades))]))
     say(f"  评分模型拟合完成,{time.perf_counter() - started:.1f}s")

@@ -7,10 +7,13 @@ words, warnings against danger, refusals in the references' words, unsafe advice
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from scoring import messages, score
+from scoring import get_model, messages, score, score_many
 from scoring.corpus import load_corpus
+from scoring.model import node_key
 from scoring.train import library_nodes
 
 NODES = library_nodes()
@@ -289,3 +292,14 @@ def test_a_document_of_another_procedure_is_a_wrong_fact_naming_the_scenarios_ow
     info = NODES[("handover-defects", "record")]
     edited = score(HANDOVER_WRONG_FORM, [*info.references, "问题都记进交接记录。"], info.rubric, encoder=encoder)
     assert all(f.stage != "document" for f in edited.wrong_facts)
+
+
+def test_a_known_document_at_a_scenario_that_names_none_is_wrong_and_the_feedback_says_so(encoder):
+    info = NODES[("handover-defects", "record")]
+    model = get_model(encoder.name)
+    # the same node, as if its scenario named no document at all
+    bare = replace(model, documents={**model.documents, node_key(info.references): []})
+    [result] = score_many([(HANDOVER_RIGHT_FORM, info.references, info.rubric)], encoder=encoder, model=bare)
+    [fact] = result.wrong_facts
+    assert (fact.stage, fact.span, fact.label) == ("document", "《物业验收交接记录表》", messages.FACT_NO_DOCUMENTS)
+    assert fact.sentence in result.feedback and result.score <= 69
