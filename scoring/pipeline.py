@@ -136,6 +136,19 @@ def encode_references(encoder: Encoder, references: Sequence[str], dim: int) -> 
     return refs, ref_vecs, [encoder.encode_cached(_reference_clauses(r)) for r in refs]
 
 
+def node_texts(references: Sequence[str], rubric: Rubric) -> list[str]:
+    """Every text of a node that :func:`analyse` embeds besides the reply (through ``encode_cached``):
+    its references whole and clause by clause, item exemplars, danger examples, the facts' correct
+    wordings and misstatements. Training embeds them all in one go (a cold store fills in parallel).
+    """
+    refs = [r for r in references if r.strip()]
+    texts = [*refs, *(c for r in refs for c in _reference_clauses(r))]
+    texts += [e for item in rubric.items for e in item.exemplars]
+    texts += [e for danger in rubric.dangers for e in danger.examples]
+    texts += [*_correct_wordings(rubric.facts), *(m for fact in rubric.facts for m in fact.misstatements)]
+    return list(dict.fromkeys(texts))
+
+
 @lru_cache(maxsize=8192)
 def _reference_clauses(reference: str) -> tuple[str, ...]:
     return tuple(prepare(reference).clause_texts) or (reference,)

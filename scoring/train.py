@@ -18,12 +18,18 @@ Nothing here reads ``../shared/eval``: that set is for measuring only.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import os
+import subprocess
 import sys
 import time
 import warnings
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -36,12 +42,14 @@ from sklearn.neural_network import MLPRegressor
 from threadpoolctl import threadpool_limits
 
 from scoring.corpus import BLOCKER_IDS, FACT_LABEL, Example, LabelledClause, data_fingerprint, load_clauses, load_corpus
-from scoring.encoder import Encoder, get_encoder
+from scoring.encoder import DEFAULT_MODEL, DirectUSEM3, Encoder, get_encoder
 from scoring.features import FIGURES, clause_matrix, fit_ngrams, prepare, reference_support
 from scoring.model import MODELS_DIR, ScorerModel, model_dir, node_key, safe_name
 from scoring.rubric import Rubric
 from scoring.text import documents_named
 
+# libyaml's safe loader where PyYAML was built with it (the library's 27 files load in 0.2 s, not 1.8 s).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 LIBRARY_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "library"
 MIN_POSITIVES = 6
 INNER_FOLDS = 3
@@ -50,12 +58,18 @@ GRADE_BETA = 0.35
 GRADE_ALPHA = 1.0
 GRADE_HIDDEN = 64
 GRADE_SEEDS = 3
+# Threads for the independent fits of one training (the folds' classifiers and the final ones, the grade
+# networks' seeds): one per core, up to 4 (more threads than cores measured slower).
+TRAIN_THREADS = min(4, os.cpu_count() or 1)
 OFF_TOPIC_PER_NODE = 3
 SGD_ALPHA = 2e-5
 BLOCKER_FLOOR = 0.3
 FACT_FLOOR = 0.5
 FACT_GOOD_SHARE = 0.02
 STORE_FORMAT = "single-text-float16"
+# A store missing this many texts (a cold one: about 30,000) is filled by a pool of processes; fewer are
+# encoded in the calling process (starting a process and loading the encoder there costs seconds).
+PARALLEL_ENCODE_FROM = 2000
 # Everything that turns data into a model: the clause splitting (text.py), the rubrics' items and
 # requirements (rubric.py, builtin_rubrics.py) as well as the features, pipeline and training.
 _CODE_FILES = ("features.py", "model.py", "pipeline.py", "train.py", "text.py", "rubric.py", "builtin_rubrics.py",
@@ -74,7 +88,7 @@ def library_nodes(directory: Path = LIBRARY_DIR) -> dict[tuple[str, str], NodeIn
     """``(scenario id, node id) -> NodeInfo`` for every node of the scenario library (plain YAML)."""
     nodes: dict[tuple[str, str], NodeInfo] = {}
     for path in sorted(directory.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
         for node_id, node in (data.get("nodes") or {}).items():
             rubric = Rubric.from_spec(node.get("rubric", "complaint"), f"{path.name}: nodes.{node_id}.rubric")
             nodes[(data["id"], node_id)] = NodeInfo(tuple(node.get("references", ())), rubric)
@@ -108,9 +122,10 @@ class EmbeddingStore:
     from a warm store.
     """
 
-    def __init__(self, encoder: Encoder, path: Path | None = None) -> None:
+    def __init__(self, encoder: Encoder, path: Path | None = None, *, processes: int | None = None) -> None:
         self.encoder = encoder
         self.path = path
+        self.processes = processes or min(4, os.cpu_count() or 1)
         self._vectors: dict[str, np.ndarray] = {}
         self._dirty = False
         if path is not None and path.exists():
@@ -127,12 +142,28 @@ class EmbeddingStore:
     def get(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length embeddings of ``texts`` (encoding only those not seen before)."""
         missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        for text in missing:
-            self._vectors[text] = canonical_vector(self.encoder.encode([text])[0])
+        if missing:
+            self._vectors.update(zip(missing, self._encode_missing(missing), strict=True))
             self._dirty = True
         if not texts:
             return np.zeros((0, 512), dtype=np.float32)
         return np.stack([self._vectors[t] for t in texts])
+
+    def _encode_missing(self, texts: list[str]) -> list[np.ndarray]:
+        """Canonical vectors of ``texts``, each encoded on its own; a cold store's thousands of texts
+        are shared out to :attr:`processes` worker processes (the same encoder and code, one BLAS
+        thread each, so the same vectors bit for bit: a 2-core host fills the store in half the time).
+        """
+        if len(texts) < PARALLEL_ENCODE_FROM or self.processes <= 1:
+            return [canonical_vector(v) for v in _encode_singly(self.encoder, texts)]
+        # Every n-th text to each worker, so that long and short texts are shared out evenly.
+        parts = [texts[i :: self.processes] for i in range(self.processes)]
+        with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+            vectors = list(pool.map(partial(_encode_in_worker, self.encoder.name), parts))
+        out: list[np.ndarray] = [np.empty(0)] * len(texts)
+        for i, part in enumerate(vectors):
+            out[i :: self.processes] = [row.astype(np.float32) for row in part]
+        return out
 
     def save(self) -> None:
         """Write the store back to disk when it grew."""
@@ -145,6 +176,42 @@ class EmbeddingStore:
         np.savez(tmp, format=np.array(STORE_FORMAT), texts=np.array(texts), vectors=vectors)
         tmp.replace(self.path)
         self._dirty = False
+
+
+def _encode_singly(encoder: Encoder, texts: Sequence[str]) -> list[np.ndarray]:
+    """Each text encoded on its own (a vector's last bits move with the other texts of a batch)."""
+    return [encoder.encode([text])[0] for text in texts]
+
+
+def _encode_in_worker(encoder_name: str, texts: list[str]) -> np.ndarray:
+    """Encode ``texts`` in a new ``python -m scoring.train --encode`` process: its stdin takes them as
+    JSON, its stdout gives back their canonical vectors as a float16 ``.npy`` (what the store keeps).
+
+    A plain child process rather than a multiprocessing pool: the caller may be a threaded web or
+    job worker (no fork) and any script (spawn would re-run its main module).
+    """
+    command = [sys.executable, "-m", "scoring.train", "--encode", encoder_name]
+    done = subprocess.run(command, input=json.dumps(texts, ensure_ascii=False).encode("utf-8"),
+                          capture_output=True, cwd=Path(__file__).resolve().parents[1], check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"编码进程失败(退出码 {done.returncode}):{done.stderr.decode('utf-8', 'replace')[-2000:]}")
+    vectors = np.load(io.BytesIO(done.stdout), allow_pickle=False)
+    if vectors.shape[0] != len(texts):
+        raise RuntimeError(f"编码进程返回了 {vectors.shape[0]} 个向量,应为 {len(texts)} 个")
+    return vectors
+
+
+def _encode_worker(encoder_name: str) -> int:
+    """The ``--encode`` child: JSON texts on stdin, float16 canonical vectors on stdout (``.npy``)."""
+    texts = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    encoder = DirectUSEM3() if encoder_name == DEFAULT_MODEL else get_encoder(encoder_name)
+    with threadpool_limits(limits=1):  # one BLAS/OpenMP thread, as in training (:func:`train`)
+        vectors = _encode_singly(encoder, texts)
+    out = io.BytesIO()
+    np.save(out, np.stack([canonical_vector(v) for v in vectors]).astype(np.float16) if vectors
+            else np.zeros((0, 0), dtype=np.float16))
+    sys.stdout.buffer.write(out.getvalue())
+    return 0
 
 
 def canonical_vector(vector: np.ndarray) -> np.ndarray:
@@ -268,10 +335,9 @@ def _fit_classifiers(x, targets: dict[str, np.ndarray], labels: Sequence[str], r
         clf = SGDClassifier(
             loss="log_loss", alpha=SGD_ALPHA, class_weight="balanced", max_iter=15, tol=1e-3, random_state=0
         )
-        with warnings.catch_warnings():
-            # A few epochs fit these linear models well; more only cost time (see bench/scoring_quality.py).
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            clf.fit(inputs, y, sample_weight=sample_weight)
+        # A few epochs fit these linear models well; more only cost time (see bench/scoring_quality.py):
+        # the ConvergenceWarning is silenced by the caller (:func:`_quiet`; filters are process-wide).
+        clf.fit(inputs, y, sample_weight=sample_weight)
         weights[:, j] = clf.coef_[0]
         bias[j] = clf.intercept_[0]
     return weights, bias
@@ -386,20 +452,40 @@ def _fit_grade_networks(inputs: np.ndarray, grades: np.ndarray, sample_weight: n
     Averaging a few seeds steadies the prediction; early stopping on a held-out tenth and an L2
     penalty keep the networks from memorising the corpus (chosen by grouped cross-validation).
     """
-    layers = []
-    for seed in range(GRADE_SEEDS):
-        net = MLPRegressor(hidden_layer_sizes=(GRADE_HIDDEN,), alpha=GRADE_ALPHA, max_iter=400,
-                           early_stopping=True, random_state=seed)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            if sample_weight is None or np.all(sample_weight == 1.0):
-                net.fit(inputs, grades)
-            else:
-                net.fit(inputs, grades, sample_weight=sample_weight)
-        w1, w2 = net.coefs_
-        b1, b2 = net.intercepts_
-        layers.append((w1.astype(np.float64), b1.astype(np.float64), w2[:, 0].astype(np.float64), float(b2[0])))
-    return layers
+    return _parallel([(seed, inputs, grades, sample_weight) for seed in range(GRADE_SEEDS)], _fit_grade_network)
+
+
+def _fit_grade_network(seed: int, inputs: np.ndarray, grades: np.ndarray, sample_weight: np.ndarray | None) -> tuple:
+    net = MLPRegressor(hidden_layer_sizes=(GRADE_HIDDEN,), alpha=GRADE_ALPHA, max_iter=400,
+                       early_stopping=True, random_state=seed)
+    if sample_weight is None or np.all(sample_weight == 1.0):
+        net.fit(inputs, grades)
+    else:
+        net.fit(inputs, grades, sample_weight=sample_weight)
+    w1, w2 = net.coefs_
+    b1, b2 = net.intercepts_
+    return w1.astype(np.float64), b1.astype(np.float64), w2[:, 0].astype(np.float64), float(b2[0])
+
+
+def _parallel(calls: Sequence[tuple], fit) -> list:
+    """``[fit(*args) for args in calls]``, run on up to :data:`TRAIN_THREADS` threads, in order.
+
+    Each fit is seeded and runs BLAS on one thread (:func:`train`), so its result does not depend on
+    what runs beside it; the fits spend their time in compiled loops that release the GIL.
+    """
+    threads = min(TRAIN_THREADS, len(calls))
+    if threads <= 1:
+        return [fit(*args) for args in calls]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(lambda args: fit(*args), calls))
+
+
+@contextmanager
+def _quiet():
+    """Silence the ConvergenceWarning of the few-epoch fits (once, around every thread's fits)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
 
 
 def _f1_best(scores: np.ndarray, truth: np.ndarray, candidates: np.ndarray) -> float:
@@ -502,7 +588,7 @@ def train(
     Returns:
         The trained :class:`ScorerModel` (not saved).
     """
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=1), _quiet():
         return _train(examples, bank, nodes, store, log, partial_as_half, weights or {})
 
 
@@ -511,7 +597,13 @@ def _train(examples, bank, nodes, store, log, partial_as_half, example_weights) 
     say = log or (lambda *a: None)
     version = model_version(examples, bank, store.encoder.name, nodes)
     examples = [e for e in examples if (e.scenario, e.node) in nodes]
+    from scoring.pipeline import node_texts
+
     rows, labels = _build_rows(examples, bank, nodes)
+    # Everything training embeds, in one call (a cold store is filled by a pool of processes): the
+    # clause rows, each reply whole, and every node's references, exemplars and fact wordings.
+    store.get([*rows.texts, *(prepare(e.reply).whole or e.reply for e in examples),
+               *(t for info in nodes.values() for t in node_texts(info.references, info.rubric))])
     vectors = store.get(rows.texts)
     vectorizer = fit_ngrams(rows.contexts)
     x = clause_matrix(vectors, rows.contexts, vectorizer, EMBED_SCALE)
@@ -529,11 +621,15 @@ def _train(examples, bank, nodes, store, log, partial_as_half, example_weights) 
     oof = np.zeros((len(rows.texts), len(labels)), dtype=np.float32)
     fold_models: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     splitter = GroupKFold(n_splits=folds)
-    for _train_idx, test_idx in splitter.split(np.zeros(len(examples)), groups=scenario_of):
-        held = set(scenario_of[test_idx])
-        fit_rows = np.flatnonzero(~np.isin(groups, list(held)))
-        weights, bias = _fit_classifiers(x, targets, labels, fit_rows, partial_as_half, row_weight)
-        test_rows = np.flatnonzero(np.isin(groups, list(held)))
+    splits = [(test_idx, np.isin(groups, list(set(scenario_of[test_idx]))))
+              for _train_idx, test_idx in splitter.split(np.zeros(len(examples)), groups=scenario_of)]
+    # The folds' classifiers and the final ones (on every row) are independent fits: they run side by
+    # side on the host's cores (SGD's epochs release the GIL; each fit is the same whatever runs beside it).
+    fits = _parallel([(x, targets, labels, np.flatnonzero(~held), partial_as_half, row_weight) for _, held in splits]
+                     + [(x, targets, labels, np.arange(len(rows.texts)), partial_as_half, row_weight)],
+                     _fit_classifiers)
+    for (test_idx, held), (weights, bias) in zip(splits, fits, strict=False):
+        test_rows = np.flatnonzero(held)
         logits = np.asarray(x[test_rows] @ weights) + bias
         oof[test_rows] = 1 / (1 + np.exp(-np.clip(logits, -30, 30)))
         fold_models.append((weights, bias, test_idx))
@@ -571,9 +667,8 @@ def _train(examples, bank, nodes, store, log, partial_as_half, example_weights) 
                                  np.concatenate([weight_of[:-1], np.ones(len(extra_grades))]))
     say(f"  评分模型拟合完成,{time.perf_counter() - started:.1f}s")
 
-    # Final classifiers on everything, with the positive clauses kept as evidence.
-    weights, bias = _fit_classifiers(x, targets, labels, np.arange(len(rows.texts)), partial_as_half,
-                                     row_weight)
+    # Final classifiers (fitted on everything above), with the positive clauses kept as evidence.
+    weights, bias = fits[-1]
     ev_rows, ev_labels = [], []
     for j, label in enumerate(labels):
         for r in np.flatnonzero(targets[label] >= 0.5):
@@ -669,3 +764,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = build_default_model(directory, encoder_name=encoder.name, log=lambda msg: print(msg, file=sys.stderr))
     print(f"评分模型版本 {model.version}", file=sys.stderr)
     return 0
+
+
+if __name__ == "__main__":  # only the store's encoding workers run this module (train with `python -m scoring train`)
+    if sys.argv[1:2] != ["--encode"] or len(sys.argv) != 3:
+        sys.exit("用法:python -m scoring.train --encode <编码模型名>(训练请用 python -m scoring train)")
+    sys.exit(_encode_worker(sys.argv[2]))

@@ -7,7 +7,7 @@ import numpy as np
 from scipy import sparse
 
 from scoring.pipeline import _requirement_labels
-from scoring.train import _fit_classifiers
+from scoring.train import _fit_classifiers, _quiet
 
 
 def _toy():
@@ -22,7 +22,8 @@ def _toy():
 
 def _probabilities(partial_as_half: bool) -> dict[float, float]:
     x, targets = _toy()
-    weights, bias = _fit_classifiers(x, targets, ["dispatch"], np.arange(x.shape[0]), partial_as_half)
+    with _quiet():
+        weights, bias = _fit_classifiers(x, targets, ["dispatch"], np.arange(x.shape[0]), partial_as_half)
     probs = 1 / (1 + np.exp(-(np.asarray(x @ weights).ravel() + bias[0])))
     return {t: float(probs[targets["dispatch"] == t].mean()) for t in (1.0, 0.5, 0.0)}
 

